@@ -1,0 +1,1 @@
+"""Bundled data: the KMS reference (and, later, the demo account). Read with importlib.resources."""

@@ -1,0 +1,1 @@
+"""Screens of the kmstui app, one per section, and modal dialogs."""
