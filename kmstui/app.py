@@ -1,0 +1,75 @@
+"""The Textual app: sections as modes, global keys, help and the command palette.
+
+:func:`make_app` is the one factory used by the CLI, the tests and the screenshot script.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from kmstui.commands import ReferenceCommands
+from kmstui.reference import Reference, load_reference
+from kmstui.screens.help import GLOBAL_HELP, HelpScreen, collect_key_help
+from kmstui.screens.reference import ReferenceScreen
+
+DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
+
+
+class KmsTuiApp(App[int]):
+    """kmstui: the KMS reference today; policies and the explained trace build on it."""
+
+    TITLE = "kmstui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ReferenceCommands}
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", tooltip="Show help and every key", id="help"),
+        Binding("q", "quit", "Quit", tooltip="Quit kmstui", id="quit"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", tooltip="Switch between the light and dark theme",
+                id="toggle-theme", show=False),
+    ]
+
+    def __init__(self, reference: Reference, theme: str | None = None) -> None:
+        # Sections are modes; each mode's screen is made on first use and kept.
+        self.MODES = {"reference": self._make_reference_screen}
+        super().__init__()
+        self.reference = reference
+        self._reference_screen: ReferenceScreen | None = None
+        self._initial_theme = theme
+
+    def _make_reference_screen(self) -> ReferenceScreen:
+        self._reference_screen = ReferenceScreen(self.reference)
+        return self._reference_screen
+
+    def on_mount(self) -> None:
+        if self._initial_theme:
+            self.theme = self._initial_theme
+        self.switch_mode("reference")
+
+    def open_reference(self, tab: str, name: str | None = None) -> None:
+        """Show the Reference on ``tab``, with ``name`` selected when given (palette, links)."""
+        self.switch_mode("reference")
+        screen = self._reference_screen
+        if screen is None:
+            return
+        if name is None:
+            screen.action_show_tab(tab)
+        elif tab == "actions":
+            screen.open_action(name)
+        else:
+            screen.open_condition_key(name)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        section_help = getattr(self.screen, "HELP", "") or ""
+        self.push_screen(HelpScreen(collect_key_help(self, self.screen), f"{GLOBAL_HELP}\n{section_help}"))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+        self.notify(f"Theme: {self.theme}")
+
+
+def make_app(theme: str | None = None, reference: Reference | None = None) -> KmsTuiApp:
+    """The app, on the bundled reference unless another is given (tests)."""
+    return KmsTuiApp(reference or load_reference(), theme=theme)
