@@ -109,6 +109,16 @@ class Action:
         return ", ".join(resource.label for resource in self.resources)
 
     @property
+    def resources_short(self) -> str:
+        """One table cell: each resource type once, counted when repeated (``alias + 2 keys``)."""
+        counts: dict[str, int] = {}
+        for resource in self.resources:
+            counts[resource.type] = counts.get(resource.type, 0) + 1
+        return " + ".join(
+            kind if count == 1 else f"{count} {kind}s" for kind, count in counts.items()
+        )
+
+    @property
     def resource_types(self) -> frozenset[str]:
         return frozenset(resource.type for resource in self.resources)
 

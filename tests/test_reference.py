@@ -27,6 +27,10 @@ def test_documented_facts_of_well_known_actions(reference: Reference) -> None:
     assert [r.type for r in alias.resources] == ["alias", "key"]
     assert [r.policy_type for r in alias.resources] == ["iam_policy", "key_policy"]
     assert alias.resources[0].condition_keys == ()  # no condition keys on the alias side
+    assert alias.resources_short == "alias + key"
+    # UpdateAlias authorizes on the alias, the key it points to now, and the key it will point to.
+    assert reference.action("UpdateAlias").resources_short == "alias + 2 keys"
+    assert store.resources_short == "*"
 
 
 def test_condition_key_lookup_resolves_templates(reference: Reference) -> None:

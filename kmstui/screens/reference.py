@@ -23,7 +23,6 @@ from kmstui.widgets.reference_details import ActionDetails, KeyDetails
 
 NARROW_WIDTH = 140  # below this the details go under the table instead of beside it
 
-SHORT_RESOURCE = {"key": "key", "alias": "alias", "*": "*"}
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ condition key in the details jumps to it, `esc` jumps back.
                     (
                         action.policy_type_short,
                         action.cross_account_label,
-                        " + ".join(SHORT_RESOURCE.get(r.type, r.type) for r in action.resources),
+                        action.resources_short,
                     ),
                     match.positions if match else (),
                     hidden_prefix="kms:",
