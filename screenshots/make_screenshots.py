@@ -1,0 +1,85 @@
+"""Write the README's screenshots: drive the app headless and save SVGs (and PNGs with cairosvg).
+
+    pip install ".[screenshots]"
+    python screenshots/make_screenshots.py
+
+Each shot is a terminal size and the keys a user would press. PNGs need cairosvg (and the DejaVu
+fonts); without it only the SVGs are written, and the script says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from kmstui.app import make_app
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    size: tuple[int, int]
+    keys: tuple[str, ...] = ()
+    theme: str | None = None
+    about: str = ""
+
+
+SHOTS = (
+    Shot("reference", (160, 45), about="the Reference: actions and the selected action's details"),
+    Shot("reference-filter-grant", (120, 36), ("slash", *"grant", "enter", "down"),
+         about="`/grant` narrows the actions to the grant actions"),
+    Shot("reference-condition-key", (160, 45), ("c", "slash", *"viaservice", "enter"),
+         about="a condition key and the actions it applies to"),
+    Shot("reference-light", (160, 45), ("slash", *"reencrypt", "enter"), theme="textual-light",
+         about="the light theme"),
+    Shot("reference-80x24", (80, 24), ("slash", *"alias", "enter"), about="an 80x24 terminal"),
+    Shot("help", (120, 36), ("question_mark",), about="help: every key"),
+)
+
+
+async def take(shot: Shot) -> Path:
+    app = make_app(theme=shot.theme)
+    async with app.run_test(size=shot.size) as pilot:
+        await pilot.pause()
+        for key in shot.keys:
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        for widget in app.screen.query("Input"):
+            widget.cursor_blink = False
+        await pilot.pause()
+        path = app.save_screenshot(filename=f"{shot.name}.svg", path=str(HERE))
+    return Path(path)
+
+
+def to_png(svg_path: Path) -> Path | None:
+    """Convert with cairosvg, using a monospace font it has (the SVG names Fira Code)."""
+    try:
+        import cairosvg
+    except ImportError:
+        return None
+    svg = svg_path.read_text(encoding="utf-8")
+    svg = re.sub(r"font-family: [^;]*Fira Code[^;]*;", 'font-family: "DejaVu Sans Mono", monospace;', svg)
+    png_path = svg_path.with_suffix(".png")
+    cairosvg.svg2png(bytestring=svg.encode(), write_to=str(png_path), output_width=1400)
+    return png_path
+
+
+def main() -> int:
+    missing_png = False
+    for shot in SHOTS:
+        svg = asyncio.run(take(shot))
+        png = to_png(svg)
+        missing_png |= png is None
+        print(f"{svg.relative_to(HERE.parent)}" + (f" and {png.name}" if png else "") + f": {shot.about}")
+    if missing_png:
+        print("PNGs skipped: pip install cairosvg to make them", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

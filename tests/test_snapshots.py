@@ -1,0 +1,34 @@
+"""How the Reference looks: compared with the SVGs in tests/__snapshots__/ (pytest-textual-snapshot).
+
+After an intended change of appearance: `pytest tests/test_snapshots.py --snapshot-update`, then look
+at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from kmstui.app import make_app
+
+
+async def no_blink(pilot) -> None:
+    for widget in pilot.app.screen.query("Input"):
+        widget.cursor_blink = False
+
+
+class TestReference:
+    def test_actions_wide(self, snap_compare) -> None:
+        assert snap_compare(make_app(), terminal_size=(160, 45))
+
+    def test_filter_grant(self, snap_compare) -> None:
+        assert snap_compare(make_app(), press=["slash", *"grant"], run_before=no_blink, terminal_size=(120, 36))
+
+    def test_condition_key(self, snap_compare) -> None:
+        assert snap_compare(make_app(), press=["c", "slash", *"viaservice", "enter"], terminal_size=(160, 45))
+
+    def test_narrow_80x24(self, snap_compare) -> None:
+        assert snap_compare(make_app(), press=["slash", *"alias", "enter"], terminal_size=(80, 24))
+
+    def test_light_theme(self, snap_compare) -> None:
+        assert snap_compare(make_app(theme="textual-light"), terminal_size=(120, 36))
+
+    def test_help(self, snap_compare) -> None:
+        assert snap_compare(make_app(), press=["question_mark"], terminal_size=(120, 36))
