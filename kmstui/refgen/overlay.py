@@ -54,13 +54,18 @@ def _fail(where: str, problem: str) -> None:
     raise OverlayError(f"overlay.json, {where}: {problem}")
 
 
-def _check_action(name: str, entry: dict[str, Any], groups: list[str]) -> None:
-    unknown = set(entry) - _ACTION_FIELDS
+def _check_common(name: str, entry: dict[str, Any], fields: set[str] | frozenset[str]) -> None:
+    """What every overlay entry needs: known fields, a description and a source note."""
+    unknown = set(entry) - fields
     if unknown:
         _fail(name, f"unknown field(s) {sorted(unknown)}")
     for field in ("description", "source"):
         if not isinstance(entry.get(field), str) or not entry[field].strip():
             _fail(name, f"needs a non-empty {field}")
+
+
+def _check_action(name: str, entry: dict[str, Any], groups: list[str]) -> None:
+    _check_common(name, entry, _ACTION_FIELDS)
     if "\n" in entry["description"]:
         _fail(name, "description must be one line")
     if entry.get("policy_type", POLICY_TYPES[0]) not in POLICY_TYPES:
@@ -76,12 +81,7 @@ def _check_action(name: str, entry: dict[str, Any], groups: list[str]) -> None:
 
 
 def _check_key(name: str, entry: dict[str, Any]) -> None:
-    unknown = set(entry) - _KEY_FIELDS
-    if unknown:
-        _fail(name, f"unknown field(s) {sorted(unknown)}")
-    for field in ("description", "source"):
-        if not isinstance(entry.get(field), str) or not entry[field].strip():
-            _fail(name, f"needs a non-empty {field}")
+    _check_common(name, entry, _KEY_FIELDS)
     if entry.get("type", "String") not in KEY_TYPES:
         _fail(name, f"type must be one of {KEY_TYPES}")
     if "define" in entry and entry["define"].get("type") not in KEY_TYPES:
