@@ -26,3 +26,16 @@ def _resolve_mapped_folders_in_a_checkout() -> None:
 
 
 _resolve_mapped_folders_in_a_checkout()
+
+
+def __getattr__(name: str):
+    """``from kmstui import Request, PolicySet, evaluate`` without importing the engine eagerly."""
+    if name in ("Request", "PolicySet", "evaluate", "RequestError"):
+        import importlib
+
+        return getattr(importlib.import_module("kmstui.engine"), name)
+    if name in ("PolicyError", "parse_policy"):
+        import importlib
+
+        return getattr(importlib.import_module("kmstui.policy"), name)
+    raise AttributeError(f"module 'kmstui' has no attribute {name!r}")
