@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--resource", metavar="TYPE", help="only actions on this resource type: key, alias, *")
     ref.add_argument("--condition-key", metavar="KEY", help="only actions that take this condition key")
     ref.add_argument("--keys", action="store_true", help="list condition keys instead of actions")
+
+    from kmstui.cli_explain import add_explain_parser
+
+    add_explain_parser(commands)
     return parser
 
 
@@ -59,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kmstui.cli_reference import run_reference
 
             return run_reference(args, sys.stdout)
+        if args.command == "explain":
+            from kmstui.cli_explain import run_explain
+
+            return run_explain(args, sys.stdout)
         return run_app(args)
     except UsageError as error:
         print(f"kmstui: error: {error}", file=sys.stderr)

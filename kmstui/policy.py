@@ -29,6 +29,8 @@ VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP = {"Version", "Id", "Statement"}
 _ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+_IAM_SID_KINDS = frozenset({"identity", "boundary", "session"})
+_IAM_SID = re.compile(r"^[A-Za-z0-9]*$")
 _ACTION = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$")
 
 
@@ -134,9 +136,34 @@ def _load_json(text: str, source: str) -> Any:
     if not text.strip():
         raise PolicyError(source, 1, "JSON", "the file is empty; expected a policy document")
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
         raise PolicyError(source, error.lineno, "JSON", f"not valid JSON: {error.msg} (column {error.colno})") from None
+    except _DuplicateKey as duplicate:
+        raise PolicyError(source, _second_key_line(text, duplicate.key), duplicate.key,
+                          f"{duplicate.key!r} appears twice in one object; AWS would keep only the last") from None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _second_key_line(text: str, key: str) -> int | None:
+    hits = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
+    return text.count("\n", 0, hits[1]) + 1 if len(hits) > 1 else None
 
 
 def _unwrap(data: Any, text: str | None, source: str) -> tuple[Any, str | None]:
@@ -173,9 +200,19 @@ def _build(data: Any, kind: str, source: str, text: str | None, locations: Polic
         raw_statements = raw
     else:
         raise PolicyError(source, locations.top_keys.get("Statement", 1), "Statement", f"must be an object or a list of objects, not {_type_name(raw)}")
+    if not raw_statements:
+        raise PolicyError(source, locations.top_keys.get("Statement", 1), "Statement", "must hold at least one statement")
     statements = tuple(
         _statement(item, index, kind, source, version, locations) for index, item in enumerate(raw_statements)
     )
+    if kind in _IAM_SID_KINDS:
+        seen: set[str] = set()
+        for statement in statements:
+            if statement.sid:
+                if statement.sid in seen:
+                    raise PolicyError(source, statement.line_of("Sid"), f"Statement[{statement.index}].Sid",
+                                      f"Sid {statement.sid!r} is used twice; in IAM policies each Sid must be unique")
+                seen.add(statement.sid)
     return Policy(source, kind, version, statements, text)
 
 
@@ -198,19 +235,23 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
         raise fail("Sid", f"must be a string, not {_type_name(sid)}", "Sid")
+    if sid and kind in _IAM_SID_KINDS and not _IAM_SID.match(sid):
+        raise fail("Sid", f"{sid!r}: in IAM policies a Sid holds only letters A-Z, a-z and digits 0-9", "Sid")
     if "Effect" not in raw:
         raise fail("Effect", "the statement has no Effect (Allow or Deny)")
     effect = raw["Effect"]
     if effect not in ("Allow", "Deny"):
         raise fail("Effect", f"must be exactly Allow or Deny, not {json.dumps(effect)}", "Effect")
     action_key = _one_of(raw, "Action", "NotAction", fail, required=True)
+    if kind == "rcp" and action_key == "NotAction":
+        raise fail("NotAction", "RCPs do not support NotAction", "NotAction")
     actions = _strings(raw[action_key], action_key, fail)
     for action in actions:
         if action != "*" and not _ACTION.match(action):
             raise fail(action_key, f"{action!r} is not service:action (such as kms:Decrypt) or *", action_key)
     resource_key = _one_of(raw, "Resource", "NotResource", fail, required=kind not in ("scp", "rcp", "vpc_endpoint") or False)
     resources = _strings(raw[resource_key], resource_key, fail) if resource_key else None
-    principal_key = _one_of(raw, "Principal", "NotPrincipal", fail, required=kind == "key_policy")
+    principal_key = _one_of(raw, "Principal", "NotPrincipal", fail, required=kind in RESOURCE_POLICY_KINDS)
     principal = None
     if principal_key:
         if kind not in RESOURCE_POLICY_KINDS:
