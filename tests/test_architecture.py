@@ -76,6 +76,21 @@ def test_reference_cli_does_not_load_textual() -> None:
     assert out.strip() == "[]"
 
 
+def test_explain_cli_does_not_load_textual_or_boto3(tmp_path: Path) -> None:
+    policy = tmp_path / "key.json"
+    policy.write_text('{"Statement": {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "kms:*", "Resource": "*"}}')
+    code = (
+        "import sys, io, contextlib\n"
+        "from kmstui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['explain', '--principal', 'arn:aws:iam::111122223333:root', '--action', 'kms:Decrypt', "
+        f"'--resource', 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--key-policy', {str(policy)!r}])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('textual', 'boto3', 'botocore')}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_widgets_and_data_install_inside_the_package(tmp_path: Path) -> None:
     assert importlib.util.find_spec("kmstui.widgets") is not None
     assert importlib.util.find_spec("kmstui.data") is not None
