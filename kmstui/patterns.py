@@ -35,7 +35,8 @@ def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
 
 
 def has_wildcard(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern
+    """Whether matching needs a regular expression (wildcards, or literal * ? from substitution)."""
+    return "*" in pattern or "?" in pattern or "\ue000" in pattern or "\ue001" in pattern
 
 
 def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
