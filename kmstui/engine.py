@@ -17,7 +17,7 @@ from kmstui.policy import KIND_LABELS, Policy
 from kmstui.policy_set import PolicySet, key_id_of
 from kmstui.principals import Caller, PrincipalError, parse_caller
 from kmstui.resolve import Part, Request, RequestError, resolve_parts
-from kmstui.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, ContextEntry, Decision, Evidence,
+from kmstui.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, Decision, Evidence,
                           PartDecision, StatementEvidence, Step, Trace)
 
 __all__ = ["Request", "PolicySet", "evaluate", "RequestError"]
@@ -39,15 +39,14 @@ def evaluate(request: Request, policies: PolicySet, now: datetime | None = None)
     decisions = []
     context: Context | None = None
     for part in parts:
-        part_context = build_context(request.context, caller, _key_facts(part, policies), request.derive, now)
+        part_context = build_context(request.context, caller, _key_facts(part, policies), request.derive, now,
+                                     policies.derived_by_key)
         context = context or part_context
         decisions.append(_PartEvaluation(part, caller, policies, part_context).run())
     assert context is not None
     trace = Trace(
         principal=request.principal, action=request.action, resources=request.resources,
-        resolve=tuple(resolve_steps),
-        context=tuple(ContextEntry(e.name, e.values, e.provenance, e.source) for e in context),
-        parts=tuple(decisions),
+        resolve=tuple(resolve_steps), parts=tuple(decisions), request_context=context,
     )
     return _combine(trace, decisions)
 

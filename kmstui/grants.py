@@ -73,7 +73,7 @@ def _is(principal: Any, caller: Caller) -> bool:
 
 def _encryption_context(context: Context) -> dict[str, str]:
     pairs = {}
-    for entry in context:
+    for entry in context.given:  # the encryption context is part of the request, never derived
         if entry.name.lower().startswith("kms:encryptioncontext:") and entry.values:
             pairs[entry.name.split(":", 2)[2].lower()] = entry.values[0]
     return pairs

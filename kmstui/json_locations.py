@@ -96,3 +96,23 @@ def _unquote(token: str) -> str:
     import json
 
     return json.loads(token)
+
+
+class LazyLocations:
+    """:func:`locate` run only when a line number is first wanted (an error, a trace's evidence)."""
+
+    def __init__(self, text: str | None) -> None:
+        self._text = text
+        self._found: PolicyLocations | None = None
+
+    def get(self) -> PolicyLocations:
+        if self._found is None:
+            self._found = locate(self._text) if self._text is not None else PolicyLocations()
+        return self._found
+
+    @property
+    def top_keys(self) -> dict[str, int]:
+        return self.get().top_keys
+
+    def statement(self, index: int) -> StatementLocation | None:
+        return self.get().statement(index)

@@ -43,9 +43,9 @@ def match_statement(statement: Statement, action_lower: str, resource: str, call
     conditions = tuple(_condition(clause, context) for clause in statement.conditions)
     return StatementEvidence(
         source=statement.source, policy_kind=statement.kind, index=statement.index, sid=statement.sid,
-        lines=statement.lines, effect=statement.effect, action=_action_entry(statement, action_lower),
+        effect=statement.effect, action=_action_entry(statement, action_lower),
         resource=resource_entry, principal=principal_text, conditions=conditions,
-        matched=all(c.result for c in conditions),
+        matched=all(c.result for c in conditions), statement=statement,
     )
 
 

@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from kmstui.conditions import Clause, ConditionSyntaxError, compile_condition
-from kmstui.json_locations import PolicyLocations, locate
+from kmstui.json_locations import LazyLocations
 from kmstui.patterns import Template, has_wildcard, parse_template, wildcard_regex
 from kmstui.principals import normalize_aws_principal
 
@@ -59,12 +59,22 @@ class Statement:
     principal: dict[str, tuple[str, ...]] | None
     not_principal: bool
     conditions: tuple[Clause, ...]
-    lines: tuple[int, int] | None
     version: str | None
-    key_lines: dict[tuple[str, ...], int]
+    _locations: LazyLocations
     _exact_actions: frozenset[str]
     _action_patterns: tuple[re.Pattern[str], ...]
     _resource_templates: tuple[Template | None, ...]
+
+    @property
+    def lines(self) -> tuple[int, int] | None:
+        """First and last line of the statement in its policy's JSON text (None without text)."""
+        location = self._locations.statement(self.index)
+        return (location.start, location.end) if location else None
+
+    @property
+    def key_lines(self) -> dict[tuple[str, ...], int]:
+        location = self._locations.statement(self.index)
+        return location.keys if location else {}
 
     @property
     def label(self) -> str:
@@ -128,8 +138,7 @@ def parse_policy(document: Any, kind: str = "identity", source: str = "policy") 
     else:
         data = document
     data, text = _unwrap(data, text, source)
-    locations = locate(text) if text is not None else PolicyLocations()
-    return _build(data, kind, source, text, locations)
+    return _build(data, kind, source, text, LazyLocations(text))
 
 
 def _load_json(text: str, source: str) -> Any:
@@ -182,7 +191,7 @@ def _unwrap(data: Any, text: str | None, source: str) -> tuple[Any, str | None]:
     return data, text
 
 
-def _build(data: Any, kind: str, source: str, text: str | None, locations: PolicyLocations) -> Policy:
+def _build(data: Any, kind: str, source: str, text: str | None, locations: LazyLocations) -> Policy:
     if not isinstance(data, dict):
         raise PolicyError(source, 1, "Policy", f"a policy must be a JSON object, not {_type_name(data)}")
     for key in data:
@@ -216,18 +225,18 @@ def _build(data: Any, kind: str, source: str, text: str | None, locations: Polic
     return Policy(source, kind, version, statements, text)
 
 
-def _statement(raw: Any, index: int, kind: str, source: str, version: str | None, locations: PolicyLocations) -> Statement:
-    location = locations.statement(index)
-    start = location.start if location else None
-    keys = location.keys if location else {}
+def _statement(raw: Any, index: int, kind: str, source: str, version: str | None, locations: LazyLocations) -> Statement:
     label = f"Statement[{index}]"
 
     def fail(element: str, problem: str, *path: str) -> PolicyError:
-        line = keys.get(path) if path else None
+        location = locations.statement(index)
+        line = location.keys.get(path) if path and location else None
+        start = location.start if location else None
         return PolicyError(source, line or start or 1, f"{label}.{element}" if element else label, problem)
 
     if not isinstance(raw, dict):
-        return_line = start or locations.top_keys.get("Statement", 1)
+        location = locations.statement(index)
+        return_line = (location.start if location else None) or locations.top_keys.get("Statement", 1)
         raise PolicyError(source, return_line, label, f"each statement must be an object, not {_type_name(raw)}")
     for key in raw:
         if key not in _ELEMENTS:
@@ -276,8 +285,7 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         actions=actions, not_action=action_key == "NotAction",
         resources=resources, not_resource=resource_key == "NotResource",
         principal=principal, not_principal=principal_key == "NotPrincipal",
-        conditions=conditions, lines=(location.start, location.end) if location else None,
-        version=version, key_lines=dict(keys),
+        conditions=conditions, version=version, _locations=locations,
         _exact_actions=exact, _action_patterns=patterns, _resource_templates=templates,
     )
 

@@ -85,6 +85,10 @@ class PolicySet:
         self.key_metadata = PerKey(key_metadata, lambda v, k: dict(v))
         self.key_tags = PerKey(key_tags, lambda v, k: _tags(v))
         self.aliases: tuple[dict[str, Any], ...] | None = tuple(dict(a) for a in aliases) if aliases is not None else None
+        # What each key's facts derive for the request context, filled by evaluations as they go.
+        self.derived_by_key: dict[Any, Any] = {}
+        # How each request's resources resolve against these aliases and key metadata.
+        self.resolved_parts: dict[Any, Any] = {}
 
     def policies(self) -> list[Policy]:
         """Every parsed policy (for warnings and listings)."""

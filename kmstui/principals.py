@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -50,6 +51,7 @@ class Caller:
         return own + ((self.account_arn,) if self.account_arn and self.kind != "root" else ())
 
 
+@lru_cache(maxsize=1024)
 def parse_caller(text: str) -> Caller:
     """A caller from an IAM user/role/root ARN, an STS session ARN, or a service principal."""
     value = text.strip()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from kmstui.policy_set import PolicySet, key_id_of
@@ -55,6 +56,7 @@ class Part:
     note: str = ""
 
 
+@lru_cache(maxsize=512)
 def find_action(text: str) -> Action | tuple[Action, Action]:
     """The KMS permission, or both ReEncrypt permissions for the ReEncrypt operation."""
     reference = load_reference()
@@ -72,7 +74,15 @@ def find_action(text: str) -> Action | tuple[Action, Action]:
 
 
 def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list[Part]:
-    """The parts to authorize, in the order AWS's documentation lists them."""
+    """The parts to authorize, in the order AWS's documentation lists them (cached per PolicySet)."""
+    cache_key = (request.principal, request.action, request.resources, request.resource_account)
+    found = policies.resolved_parts.get(cache_key)
+    if found is None:
+        found = policies.resolved_parts[cache_key] = tuple(_resolve_parts(request, caller, policies))
+    return list(found)
+
+
+def _resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list[Part]:
     found = find_action(request.action)
     resources = request.resources
     if not resources:

@@ -33,19 +33,29 @@ class StatementEvidence:
     policy_kind: str
     index: int
     sid: str | None
-    lines: tuple[int, int] | None
     effect: str
     action: str  # the Action entry that matched, or how NotAction let it through
     resource: str | None  # the Resource entry that matched
     principal: str | None  # the Principal entry that matched, and how
     conditions: tuple[ConditionEvidence, ...]
     matched: bool  # all conditions hold
+    statement: Any = field(default=None, repr=False, compare=False)  # the kmstui.policy.Statement
+
+    @property
+    def lines(self) -> tuple[int, int] | None:
+        """Where the statement sits in its file (found on first use, not during evaluation)."""
+        return self.statement.lines if self.statement is not None else None
 
     @property
     def label(self) -> str:
-        name = f"statement {self.index + 1}" + (f" {self.sid!r}" if self.sid else "")
-        lines = f" (lines {self.lines[0]}-{self.lines[1]})" if self.lines else ""
-        return f"{self.source} {name}{lines}"
+        return f"{self.source} statement {self.index + 1}" + (f" {self.sid!r}" if self.sid else "")
+
+    @property
+    def where(self) -> str:
+        """The label with the statement's lines, for evidence listings."""
+        lines = self.lines
+        return self.label + (f" (lines {lines[0]}-{lines[1]})" if lines and lines[0] != lines[1] else
+                             f" (line {lines[0]})" if lines else "")
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,10 @@ class GrantEvidence:
     @property
     def label(self) -> str:
         return f"grant {self.grant_id}"
+
+    @property
+    def where(self) -> str:
+        return self.label
 
 
 Evidence = StatementEvidence | GrantEvidence
@@ -112,8 +126,13 @@ class Trace:
     action: str
     resources: tuple[str, ...]
     resolve: tuple[Step, ...]
-    context: tuple[ContextEntry, ...]
     parts: tuple[PartDecision, ...]
+    request_context: Any = field(default=(), repr=False)  # a kmstui.context.Context, listed on demand
+
+    @property
+    def context(self) -> tuple[ContextEntry, ...]:
+        """Every context value of the (first part's) request, with provenance, sorted by key."""
+        return tuple(ContextEntry(e.name, e.values, e.provenance, e.source) for e in self.request_context)
 
     @property
     def steps(self) -> tuple[Step, ...]:

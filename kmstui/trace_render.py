@@ -48,10 +48,10 @@ def _markdown_step(step: Step, number: int) -> str:
 
 def _evidence_lines(evidence: Evidence) -> Iterable[str]:
     if isinstance(evidence, GrantEvidence):
-        yield (f"- {evidence.label}: grantee {evidence.grantee}; operations {', '.join(evidence.operations)}; "
+        yield (f"- {evidence.where}: grantee {evidence.grantee}; operations {', '.join(evidence.operations)}; "
                f"constraints {evidence.constraints}; {'matches' if evidence.matched else 'does not match'}: {evidence.reason}")
         return
-    yield f"- {evidence.label}: {evidence.effect}"
+    yield f"- {evidence.where}: {evidence.effect}"
     yield f"  - Action: {evidence.action}"
     if evidence.resource:
         yield f"  - Resource: {evidence.resource}"
