@@ -30,7 +30,8 @@ def add_explain_parser(commands: Any) -> None:
     explain.add_argument("--resource", required=True, action="append", metavar="KEY-OR-ALIAS",
                          help="key id or ARN, alias name or ARN, or *; repeat for two-resource operations")
     explain.add_argument("--resource-account", metavar="ID", help="the key's account when the resource does not say it")
-    explain.add_argument("--key-policy", metavar="FILE", help="the key policy")
+    explain.add_argument("--key-policy", action="append", default=[], metavar="[KEY=]FILE",
+                         help="the key policy; for two-key operations repeat it as KEY-ID-OR-ARN=FILE")
     explain.add_argument("--identity-policy", action="append", default=[], metavar="FILE", help="an identity policy of the caller (repeatable)")
     explain.add_argument("--boundary", metavar="FILE", help="the caller's permissions boundary")
     explain.add_argument("--session-policy", metavar="FILE", help="the session policy")
@@ -54,7 +55,7 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         policies = PolicySet(
-            key_policy=_policy(args.key_policy, "key_policy"),
+            key_policy=_key_policies(args.key_policy),
             identity=[_policy(p, "identity") for p in args.identity_policy],
             boundary=_policy(args.boundary, "boundary"),
             session=_policy(args.session_policy, "session"),
@@ -100,6 +101,18 @@ def _policy(path: str | None, kind: str) -> Any:
     from kmstui.policy import parse_policy
 
     return parse_policy(_read(path), kind, source=path)
+
+
+def _key_policies(values: list[str]) -> Any:
+    """One key policy for every key, or ``KEY=FILE`` pairs for operations on two keys."""
+    if not values:
+        return None
+    pairs = [value.split("=", 1) if "=" in value and not Path(value).exists() else (None, value) for value in values]
+    if len(pairs) == 1 and pairs[0][0] is None:
+        return _policy(pairs[0][1], "key_policy")
+    if any(key is None for key, _ in pairs):
+        raise ExplainInputError("with several --key-policy options, give each as KEY-ID-OR-ARN=FILE")
+    return {key: _policy(path, "key_policy") for key, path in pairs}
 
 
 def _level(path: str, kind: str) -> list[Any]:

@@ -341,9 +341,7 @@ class _PartEvaluation:
         if blocker == "key-policy":
             text = (f"the key policy neither allows {self.caller.principal_arn} {action} nor enables IAM policies "
                     f"for account {self.caller.account} and this action, and no grant allows it")
-            suggestion = (f"add {action} to a key policy statement that allows {self.caller.principal_arn}, or add the "
-                          f"statement that enables IAM policies (Principal arn:aws:iam::{self.part.account}:root) and "
-                          f"allow {action} in an identity policy")
+            suggestion = self._key_policy_suggestion()
             if self.cross_account:
                 suggestion = (f"allow account {self.caller.account} (or the principal) {action} in the key policy, and "
                               f"allow {action} on {self.part.resource} in the caller's IAM policy")
@@ -352,6 +350,31 @@ class _PartEvaluation:
             suggestion = self._iam_suggestion(blocker)
         return self.decide(IMPLICITLY_DENIED, "no-door", f"Implicitly denied: {text}.", blocker=blocker,
                            suggestion=suggestion)
+
+    def _key_policy_suggestion(self) -> str:
+        """The smallest key-policy change: extend a statement that names the caller, or enable IAM."""
+        action = self.part.action.name
+        naming = self._statements_naming_caller()
+        if naming:
+            return f"add {action} to {naming[0].source} {naming[0].label}"
+        allows, _, _ = self.iam_side()
+        if allows and self.caller.kind not in ("root", "service"):
+            return (f"the key policy does not enable IAM policies for {action}: add the statement that allows "
+                    f"arn:aws:iam::{self.part.account}:root {action} (AWS's default \"Enable IAM User Permissions\"), "
+                    "so the identity policy that allows it takes effect")
+        return (f"add {action} to a key policy statement that allows {self.caller.principal_arn}, or add the "
+                f"statement that enables IAM policies (Principal arn:aws:iam::{self.part.account}:root) and "
+                f"allow {action} in an identity policy")
+
+    def _statements_naming_caller(self) -> list:
+        """Allow statements of the key policy whose Principal names the caller itself (any action)."""
+        from kmstui.principals import match_principal
+
+        if self.key_policy is None:
+            return []
+        return [s for s in self.key_policy.statements
+                if s.effect == "Allow" and s.principal is not None and not s.not_principal
+                and (m := match_principal(s.principal, self.caller)) is not None and m.how not in ("account", "any")]
 
     def door_one(self, direct: list[StatementEvidence], failed: tuple[StatementEvidence, ...]) -> PartDecision | str | None:
         action = self.part.action.name

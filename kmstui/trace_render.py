@@ -37,7 +37,7 @@ def render_markdown(decision: Decision) -> str:
         for step in part.steps:
             number += 1
             lines.append(_markdown_step(step, number))
-            for evidence in step.evidence:
+            for evidence in step.evidence if step.phase != "decision" else ():
                 lines += [f"    {line}" for line in _evidence_lines(evidence)]
     return "\n".join(lines) + "\n"
 
@@ -65,7 +65,7 @@ def _evidence_lines(evidence: Evidence) -> Iterable[str]:
 
 
 def render_rich(decision: Decision):
-    """A rich renderable: header, steps with evidence, smallest change, context."""
+    """A rich renderable: verdict, summary, smallest change, the steps with evidence, the context."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -73,23 +73,18 @@ def render_rich(decision: Decision):
     trace = decision.trace
     header = Text()
     header.append(decision.result, style=RESULT_STYLES.get(decision.result, "bold"))
-    header.append(f"  {trace.principal} → {trace.action} on {', '.join(trace.resources)}\n")
-    header.append(decision.summary)
-    items: list = [header]
+    header.append(f"  {trace.principal} → {trace.action} on {', '.join(trace.resources)}")
+    items: list = [header, Text(decision.summary)]
     if decision.suggestion:
         items.append(Text.assemble(("Smallest change: ", "bold"), decision.suggestion))
     for hint in decision.if_known:
         items.append(Text.assemble(("Unknown context: ", "bold"), hint))
-    for step in trace.resolve:
-        items.append(_rich_step(step, 0))
+    items.append(_rich_steps(trace.resolve, None))
     for part in trace.parts:
         if len(trace.parts) > 1:
             items.append(Text.assemble(("\nPart ", "bold"), (part.part, "bold"), f": {part.action} on {part.resource} → ",
                                        (part.result, RESULT_STYLES.get(part.result, "bold"))))
-        for number, step in enumerate(part.steps, 1):
-            items.append(_rich_step(step, number))
-            for evidence in step.evidence:
-                items.append(Text("\n".join("     " + line for line in _evidence_lines(evidence)), style="dim"))
+        items.append(_rich_steps(part.steps, part))
     table = Table("key", "values", "provenance", title="Request context", title_justify="left", box=None)
     for entry in trace.context:
         table.add_row(entry.key, ", ".join(entry.values), entry.provenance)
@@ -97,15 +92,25 @@ def render_rich(decision: Decision):
     return Group(*items)
 
 
-def _rich_step(step: Step, number: int):
+def _rich_steps(steps, part):
+    """Steps as a grid, so wrapped explanations keep their indent."""
+    from rich.table import Table
     from rich.text import Text
 
-    style = {"pass": "green", "allow": "green", "fail": "red", "deny": "red"}.get(step.outcome, "")
-    text = Text(f"{number:>2}. " if number else "    ")
-    text.append(OUTCOME_MARKS.get(step.outcome, "·") + " ", style=style)
-    text.append(step.check, style="bold")
-    text.append(f"  [{step.phase}]\n     {step.explanation}")
-    return text
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for number, step in enumerate(steps, 1):
+        style = {"pass": "green", "allow": "green", "fail": "red", "deny": "red"}.get(step.outcome, "")
+        body = Text()
+        body.append(step.check, style="bold")
+        body.append(f"  [{step.phase}]\n{step.explanation}")
+        if step.phase != "decision":  # the decision names the door; the step before shows its evidence
+            for evidence in step.evidence:
+                body.append("\n" + "\n".join(_evidence_lines(evidence)), style="dim")
+        grid.add_row(f"{number}." if part is not None else "", Text(OUTCOME_MARKS.get(step.outcome, "·"), style=style), body)
+    return grid
 
 
 def render_text(decision: Decision, width: int = 120, color: bool = False) -> str:
