@@ -410,7 +410,9 @@ class _PartEvaluation:
         why = {"user": "it names the IAM user; same account, so no IAM policy is needed and a permissions boundary does not limit it",
                "session": "it names the role session; same account, so boundaries and session policies do not limit it",
                "role": "it names the role; same account" + (", and the boundary and session policy allow" if (self.policies.boundary or self.policies.session) else ""),
-               "any": 'its Principal is "*"',
+               "any": 'its Principal is "*"' + (" (AWS documents boundaries for a resource policy naming the role ARN or the "
+                                                  "session ARN, not \"*\"; kmstui treats \"*\" like the role ARN, a choice)"
+                                                  if limited else ""),
                "root": "it names the account, and the caller is the account root user",
                "service": "it names the service principal",
                "not-principal": "its NotPrincipal does not exclude the caller",
@@ -452,8 +454,12 @@ class _PartEvaluation:
                       f"None of the {len(grants)} grant(s) on the key allows {self.caller.principal_arn} {operation}"
                       + ("." if not found else f": {found[0].reason}."), tuple(found))
             return None
+        choice = ""
+        if self.policies.boundary is not None or self.policies.session is not None:
+            choice = (" AWS documents no effect of permissions boundaries or session policies on grants; kmstui "
+                      "does not apply them here (a choice).")
         self.step("grant", "door 3: a grant allows", "allow",
-                  f"{hit.label} allows {operation} for {hit.grantee}: {hit.reason}.", (hit,))
+                  f"{hit.label} allows {operation} for {hit.grantee}: {hit.reason}.{choice}", (hit,))
         return self.decide(ALLOWED, "grant", f"Allowed by {hit.label}.", door=hit)
 
     def _note_unknown(self, evidence: StatementEvidence, deny: bool = False) -> None:
