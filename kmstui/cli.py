@@ -50,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--keys", action="store_true", help="list condition keys instead of actions")
 
     from kmstui.cli_explain import add_explain_parser
+    from kmstui.cli_sources import add_snapshot_parser
 
     add_explain_parser(commands)
+    add_snapshot_parser(commands)
     return parser
 
 
@@ -63,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kmstui.cli_reference import run_reference
 
             return run_reference(args, sys.stdout)
+        if args.command == "snapshot":
+            from kmstui.cli_sources import run_snapshot
+
+            return run_snapshot(args, sys.stdout)
         if args.command == "explain":
             from kmstui.cli_explain import run_explain
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kmstui.policy import PolicyError
+from kmstui.snapshot import SnapshotError
+from kmstui.sources.errors import SourceError
 
 EXIT_OK, EXIT_EXPECT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -47,30 +49,24 @@ def add_explain_parser(commands: Any) -> None:
     explain.add_argument("--no-derive", action="store_true", help="use exactly the given context (to replay a CloudTrail event)")
     explain.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format (default text)")
     explain.add_argument("--expect", choices=("allow", "deny"), help="exit 1 unless the decision is this")
+    from kmstui.cli_sources import add_source_arguments
+
+    add_source_arguments(explain)
 
 
 def run_explain(args: argparse.Namespace, out: TextIO) -> int:
-    from kmstui.engine import PolicySet, Request, RequestError, evaluate
+    from kmstui.engine import RequestError, evaluate
     from kmstui.trace_render import render_json, render_markdown, render_text
 
+    from kmstui.cli_sources import wants_snapshot
+
     try:
-        policies = PolicySet(
-            key_policy=_key_policies(args.key_policy),
-            identity=[_policy(p, "identity") for p in args.identity_policy],
-            boundary=_policy(args.boundary, "boundary"),
-            session=_policy(args.session_policy, "session"),
-            scps=[_level(p, "scp") for p in args.scp],
-            rcps=[_level(p, "rcp") for p in args.rcp],
-            vpc_endpoint=[_policy(args.vpce_policy, "vpc_endpoint")] if args.vpce_policy else [],
-            grants=_json(args.grants, "Grants") or [],
-            key_metadata=_json(args.key_metadata, "KeyMetadata"),
-            key_tags=_json(args.key_tags, None),
-            aliases=_json(args.aliases, "Aliases"),
-        )
-        context = _context(args.context, args.context_file)
-        resource = args.resource[0] if len(args.resource) == 1 else args.resource
-        decision = evaluate(Request(args.principal, args.action, resource, args.resource_account, context, not args.no_derive), policies)
-    except (PolicyError, RequestError, ExplainInputError) as error:
+        if wants_snapshot(args):
+            request, policies = _from_snapshot(args)
+        else:
+            request, policies = _from_files(args)
+        decision = evaluate(request, policies)
+    except (PolicyError, RequestError, ExplainInputError, SourceError, SnapshotError) as error:
         print(f"kmstui: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "json":
@@ -83,6 +79,43 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
         print(f"kmstui: expected {args.expect}, got {decision.result}", file=sys.stderr)
         return EXIT_EXPECT_FAILED
     return EXIT_OK
+
+
+_FILE_OPTIONS = ("key_policy", "identity_policy", "boundary", "session_policy", "scp", "rcp", "vpce_policy", "grants",
+                 "key_metadata", "aliases", "key_tags")
+
+
+def _from_snapshot(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Principal, action and resources by name, id or alias, against a loaded Snapshot."""
+    from kmstui.cli_sources import load_snapshot
+
+    given = [f"--{name.replace('_', '-')}" for name in _FILE_OPTIONS if getattr(args, name)]
+    if given:
+        raise ExplainInputError(f"{', '.join(given)} cannot be combined with a snapshot, the demo or an account")
+    snapshot = load_snapshot(args)
+    context = _context(args.context, args.context_file)
+    return snapshot.question(args.principal, args.action, args.resource, context, not args.no_derive)
+
+
+def _from_files(args: argparse.Namespace) -> tuple[Any, Any]:
+    from kmstui.engine import PolicySet, Request
+
+    policies = PolicySet(
+        key_policy=_key_policies(args.key_policy),
+        identity=[_policy(p, "identity") for p in args.identity_policy],
+        boundary=_policy(args.boundary, "boundary"),
+        session=_policy(args.session_policy, "session"),
+        scps=[_level(p, "scp") for p in args.scp],
+        rcps=[_level(p, "rcp") for p in args.rcp],
+        vpc_endpoint=[_policy(args.vpce_policy, "vpc_endpoint")] if args.vpce_policy else [],
+        grants=_json(args.grants, "Grants") or [],
+        key_metadata=_json(args.key_metadata, "KeyMetadata"),
+        key_tags=_json(args.key_tags, None),
+        aliases=_json(args.aliases, "Aliases"),
+    )
+    context = _context(args.context, args.context_file)
+    resource = args.resource[0] if len(args.resource) == 1 else args.resource
+    return Request(args.principal, args.action, resource, args.resource_account, context, not args.no_derive), policies
 
 
 def _read(path: str) -> str:

@@ -1,0 +1,111 @@
+"""Loaded Snapshots cached on disk (diskcache), so the app and CLI start from the last load.
+
+One entry per profile, endpoint and set of regions (the entry records the account and partition it
+held). The directory follows the XDG rules (``$XDG_CACHE_HOME/kmstui``, else ``~/.cache/kmstui``)
+and is created with mode 0700. An entry is written only after a load completes (diskcache writes in
+one SQLite transaction), so an interrupted load never leaves a broken entry; an entry that cannot be
+read is dropped with a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from kmstui.snapshot import Snapshot, SnapshotError
+
+ENTRY_VERSION = 1
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/kmstui`` or ``~/.cache/kmstui``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kmstui"
+
+
+def cache_key(profile: str | None, regions: Sequence[str] | None, endpoint_url: str | None) -> str:
+    return "|".join([f"v{ENTRY_VERSION}", profile or "(default)", ",".join(sorted(regions or [])) or "(default)",
+                     endpoint_url or "aws"])
+
+
+@dataclass
+class CachedSnapshot:
+    snapshot: Snapshot
+    saved_at: float  # epoch seconds
+
+    @property
+    def age_seconds(self) -> float:
+        return max(0.0, time.time() - self.saved_at)
+
+    @property
+    def age_text(self) -> str:
+        age = self.age_seconds
+        if age < 90:
+            return f"{age:.0f} s old"
+        if age < 90 * 60:
+            return f"{age / 60:.0f} min old"
+        if age < 48 * 3600:
+            return f"{age / 3600:.1f} h old"
+        return f"{age / 86400:.0f} days old"
+
+
+class SnapshotCache:
+    """Get and put Snapshots by load parameters; ``warn`` receives one line per dropped entry."""
+
+    def __init__(self, directory: Path | None = None, warn: Callable[[str], None] | None = None) -> None:
+        self.directory = Path(directory) if directory else cache_dir()
+        self.warn = warn or (lambda message: None)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        import diskcache
+
+        self._cache = diskcache.Cache(str(self.directory))
+
+    def close(self) -> None:
+        self._cache.close()
+
+    def __enter__(self) -> "SnapshotCache":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, key: str) -> CachedSnapshot | None:
+        try:
+            entry = self._cache.get(key)
+        except Exception as error:  # noqa: BLE001 - a damaged cache file must not stop the app
+            self._drop(key, f"unreadable ({type(error).__name__})")
+            return None
+        if entry is None:
+            return None
+        try:
+            if not isinstance(entry, dict) or entry.get("version") != ENTRY_VERSION:
+                raise SnapshotError("unexpected entry layout")
+            return CachedSnapshot(Snapshot.from_json(entry["snapshot"], "cache entry"), float(entry["saved_at"]))
+        except (SnapshotError, KeyError, TypeError, ValueError) as error:
+            self._drop(key, str(error))
+            return None
+
+    def put(self, key: str, snapshot: Snapshot) -> None:
+        self._cache.set(key, {"version": ENTRY_VERSION, "saved_at": time.time(), "snapshot": snapshot.to_json()})
+
+    def entries(self) -> list[tuple[str, float]]:
+        """(key, saved_at) of every readable entry, newest first."""
+        found = []
+        for key in list(self._cache.iterkeys()):
+            try:
+                entry = self._cache.get(key)
+                found.append((str(key), float(entry["saved_at"])))
+            except Exception:  # noqa: BLE001
+                continue
+        return sorted(found, key=lambda item: -item[1])
+
+    def _drop(self, key: str, why: str) -> None:
+        try:
+            self._cache.delete(key)
+        except Exception:  # noqa: BLE001
+            pass
+        self.warn(f"kmstui: dropped a corrupted cache entry ({why}); it will be reloaded")
