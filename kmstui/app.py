@@ -12,6 +12,8 @@ from kmstui.commands import ReferenceCommands
 from kmstui.reference import Reference, load_reference
 from kmstui.screens.help import GLOBAL_HELP, HelpScreen, collect_key_help
 from kmstui.screens.reference import ReferenceScreen
+from kmstui.screens.trace import TraceScreen
+from kmstui.snapshot import Snapshot
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
@@ -23,28 +25,49 @@ class KmsTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {ReferenceCommands}
     BINDINGS = [
+        Binding("1", "section('reference')", "Reference", tooltip="The KMS permissions reference", id="section-reference", show=False),
+        Binding("2", "section('trace')", "Trace", tooltip="Decide a request and step through why", id="section-trace", show=False),
         Binding("question_mark,f1", "help", "Help", tooltip="Show help and every key", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit kmstui", id="quit"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", tooltip="Switch between the light and dark theme",
                 id="toggle-theme", show=False),
     ]
 
-    def __init__(self, reference: Reference, theme: str | None = None) -> None:
+    def __init__(self, reference: Reference, snapshot: Snapshot, theme: str | None = None,
+                 start: str = "reference", source_label: str = "") -> None:
         # Sections are modes; each mode's screen is made on first use and kept.
-        self.MODES = {"reference": self._make_reference_screen}
+        self.MODES = {"reference": self._make_reference_screen, "trace": self._make_trace_screen}
         super().__init__()
         self.reference = reference
+        self.snapshot = snapshot
+        self.source_label = source_label
         self._reference_screen: ReferenceScreen | None = None
+        self._trace_screen: TraceScreen | None = None
         self._initial_theme = theme
+        self._start = start
 
     def _make_reference_screen(self) -> ReferenceScreen:
         self._reference_screen = ReferenceScreen(self.reference)
         return self._reference_screen
 
+    def _make_trace_screen(self) -> TraceScreen:
+        self._trace_screen = TraceScreen(self.snapshot, self.reference)
+        return self._trace_screen
+
+    @property
+    def trace_screen(self) -> TraceScreen | None:
+        return self._trace_screen
+
     def on_mount(self) -> None:
         if self._initial_theme:
             self.theme = self._initial_theme
-        self.switch_mode("reference")
+        if self.source_label:
+            self.sub_title = self.source_label
+        self.switch_mode(self._start)
+
+    def action_section(self, name: str) -> None:
+        """Switch to a section (its screen is kept, with its state)."""
+        self.switch_mode(name)
 
     def open_reference(self, tab: str, name: str | None = None) -> None:
         """Show the Reference on ``tab``, with ``name`` selected when given (palette, links)."""
@@ -70,6 +93,13 @@ class KmsTuiApp(App[int]):
         self.notify(f"Theme: {self.theme}")
 
 
-def make_app(theme: str | None = None, reference: Reference | None = None) -> KmsTuiApp:
-    """The app, on the bundled reference unless another is given (tests)."""
-    return KmsTuiApp(reference or load_reference(), theme=theme)
+def make_app(theme: str | None = None, reference: Reference | None = None, snapshot: Snapshot | None = None,
+             start: str = "reference", source_label: str | None = None) -> KmsTuiApp:
+    """The app, on the bundled reference and the demo account unless others are given."""
+    if snapshot is None:
+        from kmstui.sources.demo import load_demo
+
+        snapshot = load_demo()
+        source_label = source_label or "demo account"
+    return KmsTuiApp(reference or load_reference(), snapshot, theme=theme, start=start,
+                     source_label=source_label or "")

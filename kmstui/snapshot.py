@@ -297,5 +297,27 @@ class Snapshot:
                           keys[0].account if keys else None, context, derive)
         return request, self.policy_set(principal_arn, keys)
 
+    def with_policy_text(self, source: str, text: str) -> "Snapshot":
+        """A copy with the policy a trace names ``source`` replaced by ``text`` (for what-if edits)."""
+        copy = Snapshot.from_dict(self.to_dict())
+        for key in copy.keys:
+            if source == f"key policy of {key.key_id}":
+                key.policy = text
+                return copy
+        for principal in copy.principals:
+            for inline in principal.inline_policies:
+                if source == f"{principal.kind} {principal.name} inline policy {inline.name}":
+                    inline.document = text
+                    return copy
+        for managed in copy.managed_policies.values():
+            if source == f"permissions boundary {managed.name}" or source.endswith(f" managed policy {managed.name}"):
+                managed.document = text
+                return copy
+        for org in copy.org_policies.values():
+            if source == f"{org.kind.upper()} {org.name}":
+                org.document = text
+                return copy
+        raise SnapshotError(f"no policy named {source!r} in the snapshot")
+
     def _alias_is_new(self, alias: str) -> bool:
         return not any(alias in (a.get("AliasName"), a.get("AliasArn")) for k in self.keys for a in k.aliases)

@@ -10,3 +10,38 @@ from kmstui.reference import Reference, load_reference
 @pytest.fixture(scope="session")
 def reference() -> Reference:
     return load_reference()
+
+
+KEY_ARN = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def small_snapshot():
+    """A key whose policy enables IAM and lets AppRole use the key through S3; alice may only encrypt."""
+    import json
+
+    from kmstui.snapshot import InlinePolicy, Key, Principal, Snapshot
+
+    key_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Allow use of the key", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/AppRole"},
+         "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}},
+    ]}, indent=2)
+    encrypt_only = json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}},
+                              indent=2)
+    alias = {"AliasName": "alias/app", "AliasArn": "arn:aws:kms:us-west-2:111122223333:alias/app",
+             "TargetKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}
+    return Snapshot(
+        keys=[Key(KEY_ARN, metadata={"KeyManager": "CUSTOMER", "Arn": KEY_ARN, "Description": "app data"}, policy=key_policy,
+                  aliases=[alias])],
+        principals=[Principal("arn:aws:iam::111122223333:role/AppRole", "role", "AppRole"),
+                    Principal("arn:aws:iam::111122223333:user/alice", "user", "alice",
+                              inline_policies=[InlinePolicy("encrypt-only", encrypt_only)])],
+        sources=["test"],
+    )
+
+
+@pytest.fixture()
+def snapshot():
+    return small_snapshot()

@@ -1,0 +1,127 @@
+"""The Trace section driven as a user would: pick, read the verdict, step, set context, what-if, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kmstui.app import make_app
+from kmstui.screens.context_editor import ContextEditorScreen
+from kmstui.screens.picker import PickerScreen
+from kmstui.screens.policy_editor import PolicyEditorScreen
+from kmstui.widgets.trace_views import PolicyView, StepDetails, StepList, VerdictBanner
+
+
+def text_of(widget) -> str:
+    return str(widget.render())
+
+
+async def test_opens_on_a_decision_with_the_failing_step_highlighted(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        assert screen.principal == "arn:aws:iam::111122223333:role/AppRole" and screen.resources == ["alias/app"]
+        assert screen.decision.result == "ImplicitlyDenied"
+        banner = text_of(screen.query_one(VerdictBanner))
+        assert "IMPLICITLY DENIED" in banner and "would allow it if kms:ViaService" in banner
+        steps = screen.query_one(StepList)
+        assert steps.current.step.check == "door 1: the key policy allows the principal"
+        assert "Allow use of the key" in text_of(screen.query_one(StepDetails))
+        assert screen.query_one(PolicyView).border_title.startswith("key policy of 1234abcd")
+
+
+async def test_n_and_p_walk_the_steps(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        steps = app.trace_screen.query_one(StepList)
+        await pilot.press("n")
+        assert steps.current.step.phase == "iam"
+        await pilot.press("p", "p")
+        assert steps.current.step.phase == "explicit-deny"
+        assert "No Deny statement applies" in text_of(app.trace_screen.query_one(StepDetails))
+
+
+async def test_context_editor_turns_the_decision(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        assert isinstance(app.screen, ContextEditorScreen)
+        app.screen.query_one("#context-text").load_text("kms:ViaService = s3.us-west-2.amazonaws.com")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = app.trace_screen
+        assert screen.context == {"kms:ViaService": "s3.us-west-2.amazonaws.com"}
+        assert screen.decision.result == "Allowed" and screen.decision.decided_by == "key-policy"
+        assert "ALLOWED" in text_of(screen.query_one(VerdictBanner))
+
+
+async def test_pickers_choose_principal_action_and_key(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press(*"alice", "enter")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.press(*"encrypt", "enter")
+        await pilot.pause()
+        screen = app.trace_screen
+        assert (screen.principal, screen.action) == ("arn:aws:iam::111122223333:user/alice", "kms:Encrypt")
+        assert screen.decision.result == "Allowed" and screen.decision.decided_by == "iam"
+        await pilot.press("k", "escape")  # cancelling a picker changes nothing
+        await pilot.pause()
+        assert screen.resources == ["alias/app"]
+
+
+async def test_what_if_edit_turns_denied_into_allowed_and_marks_changed_steps(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        await pilot.press("w")
+        editor = app.screen
+        assert isinstance(editor, PolicyEditorScreen) and editor.source.startswith("key policy of")
+        area = editor.query_one("#policy-text")
+        area.load_text(area.text.replace('"Alow"', "x").replace('"Allow"', '"Alow"', 1))
+        await pilot.pause()
+        assert not editor.valid and "line 6" in text_of(editor.query_one("#policy-status"))
+        without_condition = json.loads(editor.text)
+        del without_condition["Statement"][1]["Condition"]
+        area.load_text(json.dumps(without_condition, indent=2))
+        await pilot.pause()
+        assert editor.valid
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.decision.result == "Allowed" and screen.before.result == "ImplicitlyDenied"
+        assert "IMPLICITLY DENIED → ALLOWED" in text_of(screen.query_one(VerdictBanner))
+        assert any(ref is not None and ref.changed for ref in screen.query_one(StepList).refs)
+        assert snapshot.keys[0].policy != screen.edited.keys[0].policy  # the loaded snapshot is untouched
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.decision.result == "ImplicitlyDenied" and screen.edited is None
+
+
+async def test_export_writes_markdown_and_json(snapshot, tmp_path: Path) -> None:
+    app = make_app(snapshot=snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        screen.export_dir = tmp_path
+        await pilot.press("e")
+        markdown = screen.last_export
+        assert markdown.parent == tmp_path and markdown.read_text().startswith("# ImplicitlyDenied")
+        await pilot.press("E")
+        assert json.loads(screen.last_export.read_text())["result"] == "ImplicitlyDenied"
+
+
+async def test_trace_at_80x24_stacks_the_panes(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="trace")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.trace_screen.has_class("-narrow")
+        await pilot.press("n")
+        assert app.trace_screen.query_one(StepList).current is not None

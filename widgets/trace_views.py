@@ -1,0 +1,173 @@
+"""Widgets that show a Decision: the verdict banner, the step list, a step's evidence, a policy's text.
+
+They render what the engine decided; none of them decides anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.binding import Binding
+from textual.content import Content
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from kmstui.conditions import describe_values
+from kmstui.trace import ALLOWED, EXPLICITLY_DENIED, Decision, GrantEvidence, StatementEvidence, Step
+
+OUTCOME_STYLES = {"pass": "$success", "allow": "$success", "fail": "$error", "deny": "$error"}
+MARKS = {"pass": "✓", "allow": "✓", "fail": "✗", "deny": "✗", "skip": "–", "info": "·"}
+RESULT_WORDS = {ALLOWED: "ALLOWED", EXPLICITLY_DENIED: "EXPLICITLY DENIED", "ImplicitlyDenied": "IMPLICITLY DENIED"}
+
+
+class VerdictBanner(Static):
+    """The decision in one glance: the verdict, the door or the blocker, the smallest change."""
+
+    def show(self, decision: Decision | None, before: Decision | None = None, note: str = "") -> None:
+        self.remove_class("-allowed", "-explicit", "-implicit")
+        if decision is None:
+            self.update(note or "Choose a principal (i), an action (a) and a key (k).")
+            return
+        self.add_class({ALLOWED: "-allowed", EXPLICITLY_DENIED: "-explicit"}.get(decision.result, "-implicit"))
+        parts: list = []
+        if before is not None and before.result != decision.result:
+            parts.append((f"{RESULT_WORDS[before.result]} → ", "bold"))
+        summary = decision.summary
+        for prefix in ("Implicitly denied: ", "Explicitly denied: ", "Allowed: "):
+            summary = summary.removeprefix(prefix)
+        parts += [(RESULT_WORDS.get(decision.result, decision.result), "bold"), f"  {summary}"]
+        if decision.suggestion:
+            parts += [("\nSmallest change: ", "bold"), decision.suggestion]
+        for hint in decision.if_known:
+            parts += [("\nUnknown context: ", "bold"), hint]
+        if note:
+            parts.append((f"\n{note}", "italic"))
+        self.update(Content.assemble(*parts))
+
+
+@dataclass(frozen=True)
+class StepRef:
+    """A step and the part it belongs to (None for the resolve step)."""
+
+    step: Step
+    part: str | None
+    changed: bool = False
+
+
+class StepList(OptionList):
+    """The steps in AWS's order, parts separated; posts :class:`StepList.Chosen` as the user moves."""
+
+    BINDINGS = [
+        Binding("n", "cursor_down", "Next step", tooltip="Highlight the next step", id="next-step"),
+        Binding("p", "cursor_up", "Previous step", tooltip="Highlight the previous step", id="previous-step"),
+    ]
+
+    @dataclass
+    class Chosen(Message):
+        ref: StepRef
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.refs: list[StepRef | None] = []
+
+    def show(self, decision: Decision, changed: set[tuple[str | None, int]] | None = None) -> None:
+        self.clear_options()
+        self.refs = []
+        options: list[Option] = []
+        for step in decision.trace.resolve:
+            options.append(self._option(StepRef(step, None), 0))
+        multi = len(decision.trace.parts) > 1
+        for part in decision.trace.parts:
+            if multi:
+                options.append(Option(Content.styled(f"── {part.part}: {part.result}", "bold"), disabled=True))
+                self.refs.append(None)
+            for number, step in enumerate(part.steps, 1):
+                is_changed = bool(changed and (part.part, number) in changed)
+                options.append(self._option(StepRef(step, part.part, is_changed), number))
+        self.add_options(options)
+        first_failure = next((i for i, r in enumerate(self.refs) if r and r.step.outcome in ("fail", "deny")), None)
+        self.highlighted = first_failure if first_failure is not None else len(self.refs) - 1
+
+    def _option(self, ref: StepRef, number: int) -> Option:
+        self.refs.append(ref)
+        parts: list = [f"{number:>2} " if number else "   ",
+                       (MARKS.get(ref.step.outcome, "·"), f"bold {OUTCOME_STYLES.get(ref.step.outcome, '')}"),
+                       f" {ref.step.check}"]
+        if ref.changed:
+            parts.append(("  (changed)", "italic $accent"))
+        return Option(Content.assemble(*parts))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        ref = self.refs[event.option_index] if event.option_index < len(self.refs) else None
+        if ref is not None:
+            self.post_message(self.Chosen(ref))
+
+    @property
+    def current(self) -> StepRef | None:
+        if self.highlighted is None or self.highlighted >= len(self.refs):
+            return None
+        return self.refs[self.highlighted]
+
+
+class StepDetails(Static):
+    """The highlighted step: its explanation, then every statement or grant behind it."""
+
+    def show(self, ref: StepRef | None) -> None:
+        if ref is None:
+            self.update("")
+            return
+        step = ref.step
+        parts: list = [(step.check, "bold"), (f"  [{step.phase}{', ' + ref.part if ref.part else ''}]\n", "dim"),
+                       step.explanation + "\n"]
+        for evidence in step.evidence:
+            parts += ["\n", *evidence_parts(evidence)]
+        self.update(Content.assemble(*parts))
+
+
+def evidence_parts(evidence: StatementEvidence | GrantEvidence) -> list:
+    """A statement's matched elements and each condition, or a grant's facts, as Content parts."""
+    if isinstance(evidence, GrantEvidence):
+        mark = ("✓", "$success bold") if evidence.matched else ("✗", "$error bold")
+        return [(evidence.where, "bold"),
+                f"\n  grantee {evidence.grantee}\n  operations {', '.join(evidence.operations)}"
+                f"\n  constraints {evidence.constraints}\n  ", mark, f" {evidence.reason}\n"]
+    parts: list = [(f"{evidence.where}: {evidence.effect}\n", "bold"), f"  Action    {evidence.action}\n"]
+    if evidence.resource:
+        parts.append(f"  Resource  {evidence.resource}\n")
+    if evidence.principal:
+        parts.append(f"  Principal {evidence.principal}\n")
+    for condition in evidence.conditions:
+        mark = ("  ✓ ", "$success bold") if condition.result else ("  ✗ ", "$error bold")
+        parts += [mark, f"{condition.operator} {condition.key}\n",
+                  (f"      request {describe_values(condition.request_values)} [{condition.provenance}]"
+                   f"  policy {', '.join(condition.policy_values)}\n", "dim")]
+        if condition.note:
+            parts.append((f"      {condition.note}\n", "dim italic"))
+    return parts
+
+
+class PolicyView(VerticalScroll):
+    """A policy's JSON with line numbers, the statement concerned highlighted and scrolled into view."""
+
+    DEFAULT_CSS = "PolicyView > Static { width: auto; }"
+
+    def compose(self):
+        yield Static(id="policy-text")
+
+    def show(self, title: str, text: str | None, lines: tuple[int, int] | None, theme_dark: bool = True) -> None:
+        self.border_title = title
+        body = self.query_one("#policy-text", Static)
+        if not text:
+            body.update(Text("(no policy text: given as an object)", style="dim"))
+            return
+        highlight = set(range(lines[0], lines[1] + 1)) if lines else set()
+        body.update(Syntax(text, "json", line_numbers=True, highlight_lines=highlight, word_wrap=False,
+                           theme="ansi_dark" if theme_dark else "ansi_light", background_color="default"))
+        if lines:
+            self.call_after_refresh(self.scroll_to, 0, max(0, lines[0] - 3), animate=False)
+        else:
+            self.call_after_refresh(self.scroll_home, animate=False)
