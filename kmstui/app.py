@@ -11,6 +11,7 @@ from textual.binding import Binding
 from kmstui.commands import ReferenceCommands
 from kmstui.reference import Reference, load_reference
 from kmstui.screens.help import GLOBAL_HELP, HelpScreen, collect_key_help
+from kmstui.screens.policies import PoliciesScreen
 from kmstui.screens.reference import ReferenceScreen
 from kmstui.screens.trace import TraceScreen
 from kmstui.snapshot import Snapshot
@@ -26,7 +27,8 @@ class KmsTuiApp(App[int]):
     COMMANDS = App.COMMANDS | {ReferenceCommands}
     BINDINGS = [
         Binding("1", "section('reference')", "Reference", tooltip="The KMS permissions reference", id="section-reference", show=False),
-        Binding("2", "section('trace')", "Trace", tooltip="Decide a request and step through why", id="section-trace", show=False),
+        Binding("2", "section('policies')", "Policies", tooltip="What is loaded: keys, principals, policies, findings", id="section-policies", show=False),
+        Binding("3", "section('trace')", "Trace", tooltip="Decide a request and step through why", id="section-trace", show=False),
         Binding("question_mark,f1", "help", "Help", tooltip="Show help and every key", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit kmstui", id="quit"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", tooltip="Switch between the light and dark theme",
@@ -36,7 +38,8 @@ class KmsTuiApp(App[int]):
     def __init__(self, reference: Reference, snapshot: Snapshot, theme: str | None = None,
                  start: str = "reference", source_label: str = "") -> None:
         # Sections are modes; each mode's screen is made on first use and kept.
-        self.MODES = {"reference": self._make_reference_screen, "trace": self._make_trace_screen}
+        self.MODES = {"reference": self._make_reference_screen, "policies": self._make_policies_screen,
+                      "trace": self._make_trace_screen}
         super().__init__()
         self.reference = reference
         self.snapshot = snapshot
@@ -57,6 +60,15 @@ class KmsTuiApp(App[int]):
     @property
     def trace_screen(self) -> TraceScreen | None:
         return self._trace_screen
+
+    def _make_policies_screen(self) -> PoliciesScreen:
+        return PoliciesScreen(self.snapshot, _snapshot_findings)
+
+    def open_trace(self, **question: object) -> None:
+        """Show the Trace with part of the question set (from Policies, the matrix, the palette)."""
+        self.switch_mode("trace")
+        if self._trace_screen is not None:
+            self._trace_screen.ask(**question)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         if self._initial_theme:
@@ -91,6 +103,15 @@ class KmsTuiApp(App[int]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
         self.notify(f"Theme: {self.theme}")
+
+
+def _snapshot_findings(snapshot: Snapshot) -> list:
+    """Findings for the Policies section (empty until the findings module is available)."""
+    try:
+        from kmstui.findings import snapshot_findings
+    except ImportError:
+        return []
+    return snapshot_findings(snapshot)
 
 
 def make_app(theme: str | None = None, reference: Reference | None = None, snapshot: Snapshot | None = None,

@@ -28,7 +28,9 @@ async def test_opens_on_a_decision_with_the_failing_step_highlighted(snapshot) -
         steps = screen.query_one(StepList)
         assert steps.current.step.check == "door 1: the key policy allows the principal"
         assert "Allow use of the key" in text_of(screen.query_one(StepDetails))
-        assert screen.query_one(PolicyView).border_title.startswith("key policy of 1234abcd")
+        view = screen.query_one(PolicyView)
+        assert view.border_title.startswith("key policy of 1234abcd")
+        assert view.shown_lines == (13, 29) and '"Allow use of the key"' in view.shown_text.splitlines()[13]
 
 
 async def test_n_and_p_walk_the_steps(snapshot) -> None:

@@ -154,15 +154,21 @@ class PolicyView(VerticalScroll):
     """A policy's JSON with line numbers, the statement concerned highlighted and scrolled into view."""
 
     DEFAULT_CSS = "PolicyView > Static { width: auto; }"
+    shown_text: str | None = None
+    shown_lines: tuple[int, int] | None = None
 
     def compose(self):
         yield Static(id="policy-text")
 
     def show(self, title: str, text: str | None, lines: tuple[int, int] | None, theme_dark: bool = True) -> None:
         self.border_title = title
+        self.shown_text, self.shown_lines = text, lines
         body = self.query_one("#policy-text", Static)
-        if not text:
-            body.update(Text("(no policy text: given as an object)", style="dim"))
+        if text == "":
+            body.update("")
+            return
+        if text is None:
+            body.update(Text("(no policy text: given as an object, or not loaded)", style="dim"))
             return
         highlight = set(range(lines[0], lines[1] + 1)) if lines else set()
         body.update(Syntax(text, "json", line_numbers=True, highlight_lines=highlight, word_wrap=False,

@@ -69,6 +69,8 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
         self.decision: Decision | None = None
         self.before: Decision | None = None
         self.policies: dict[str, Policy] = {}
+        self.last_export: Path | None = None
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,6 +87,7 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
         yield Footer()
 
     def on_mount(self) -> None:
+        self._ready = True
         self._choose_defaults()
         self.rerun()
         self.query_one(StepList).focus()
@@ -115,6 +118,8 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
         self.rerun()
 
     def rerun(self, keep_before: bool = False) -> None:
+        if not self._ready:  # asked before the screen was shown: on_mount runs it
+            return
         previous = self.decision
         self.query_one("#question", Static).update(self._question_text())
         banner = self.query_one(VerdictBanner)

@@ -1,0 +1,54 @@
+"""The Policies section: the tree of what is loaded, an item's JSON, and `t` to the Trace."""
+
+from __future__ import annotations
+
+from textual.widgets import Tree
+
+from kmstui.app import make_app
+from kmstui.snapshot import LoadError
+from kmstui.widgets.trace_views import PolicyView
+
+
+def labels(tree: Tree) -> list[str]:
+    found = []
+
+    def walk(node) -> None:
+        found.append(str(node.label))
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root)
+    return found
+
+
+async def test_tree_lists_keys_principals_and_load_errors(snapshot) -> None:
+    snapshot.errors.append(LoadError("aws:111122223333/us-east-2", "ListKeys us-east-2", "region not enabled",
+                                     "UnrecognizedClientException"))
+    app = make_app(snapshot=snapshot, start="policies")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tree = app.screen.query_one(Tree)
+        shown = labels(tree)
+        assert "alias/app" in shown and "key policy" in shown and "aliases (1)" in shown
+        assert "users (1)" in shown and "roles (1)" in shown and "Load errors (1)" in shown
+        assert "✗ ListKeys us-east-2" in shown
+
+
+async def test_selecting_a_key_policy_shows_its_json_and_t_opens_the_trace(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="policies")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tree = app.screen.query_one(Tree)
+        key = next(n for n in tree._tree_nodes.values() if str(n.label) == "alias/app")
+        tree.move_cursor(key)
+        await pilot.press("space")  # expand the key
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+        view = app.screen.query_one(PolicyView)
+        assert view.border_title == "key policy of 1234abcd-12ab-34cd-56ef-1234567890ab"
+        assert "Enable IAM User Permissions" in view.shown_text
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.trace_screen is not None and app.screen is app.trace_screen
+        assert app.trace_screen.resources == ["alias/app"]
