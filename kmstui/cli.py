@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="app colour theme, e.g. textual-dark (default) or textual-light",
     )
+    from kmstui.cli_sources import add_source_arguments
+
+    add_source_arguments(parser, title="what the app opens on (default: the bundled demo account)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ref = commands.add_parser(
@@ -83,10 +86,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Start the full-screen app (imports Textual only here)."""
+    """Start the full-screen app (imports Textual only here), on the demo unless a source is named."""
+    from kmstui.cli_sources import load_snapshot, wants_snapshot
+    from kmstui.snapshot import SnapshotError
+    from kmstui.sources.errors import SourceError
+
+    snapshot, label = None, None
+    if wants_snapshot(args):
+        try:
+            snapshot = load_snapshot(args)
+        except (SourceError, SnapshotError) as error:
+            raise UsageError(str(error)) from None
+        label = args.snapshot or ("demo account" if args.demo else f"account {', '.join(snapshot.accounts) or '?'}")
     from kmstui.app import make_app
 
-    app = make_app(theme=args.theme)
+    app = make_app(theme=args.theme, snapshot=snapshot, source_label=label)
     app.run()
     return app.return_code or EXIT_OK
 

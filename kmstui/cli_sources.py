@@ -14,8 +14,9 @@ from kmstui.snapshot import Snapshot, SnapshotError
 from kmstui.sources.errors import SourceError
 
 
-def add_source_arguments(parser: argparse.ArgumentParser, with_cache: bool = True) -> None:
-    group = parser.add_argument_group("where policies come from (instead of policy files)")
+def add_source_arguments(parser: argparse.ArgumentParser, with_cache: bool = True,
+                         title: str = "where policies come from (instead of policy files)") -> None:
+    group = parser.add_argument_group(title)
     group.add_argument("--snapshot", metavar="PATH",
                        help="a saved snapshot, a file of saved AWS CLI output, or a folder of them")
     group.add_argument("--demo", action="store_true", help="the bundled demo account (no AWS needed)")
