@@ -66,6 +66,9 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
         else:
             request, policies = _from_files(args)
         decision = evaluate(request, policies)
+        for policy in policies.policies():
+            for warning in policy.warnings:
+                print(f"kmstui: warning: {warning}", file=sys.stderr)
     except (PolicyError, RequestError, ExplainInputError, SourceError, SnapshotError) as error:
         print(f"kmstui: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -99,3 +99,13 @@ def test_bad_input_exits_two_with_one_line(files: dict[str, str], flag: str, val
     code, out, err = explain(*[item for pair in options.items() for item in pair])
     assert code == 2 and out == ""
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_suspicious_policy_content_is_warned_on_stderr(tmp_path: Path) -> None:
+    policy = tmp_path / "key.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [dict(DEFAULT_KEY_POLICY["Statement"][0],
+                                                                              Action=["kms:*", "kms:Decrpyt"])]}, indent=2))
+    code, out, err = explain("--principal", "arn:aws:iam::111122223333:root", "--action", "kms:Decrypt", "--resource", KEY,
+                             "--key-policy", str(policy))
+    assert code == 0 and out.startswith("Allowed")
+    assert "kmstui: warning:" in err and "kms:Decrpyt is not a KMS action; did you mean kms:Decrypt?" in err
