@@ -11,6 +11,8 @@ from textual.binding import Binding
 from kmstui.commands import ReferenceCommands
 from kmstui.reference import Reference, load_reference
 from kmstui.screens.help import GLOBAL_HELP, HelpScreen, collect_key_help
+from kmstui.screens.findings import FindingsScreen
+from kmstui.screens.matrix import MatrixScreen
 from kmstui.screens.policies import PoliciesScreen
 from kmstui.screens.reference import ReferenceScreen
 from kmstui.screens.trace import TraceScreen
@@ -29,6 +31,8 @@ class KmsTuiApp(App[int]):
         Binding("1", "section('reference')", "Reference", tooltip="The KMS permissions reference", id="section-reference", show=False),
         Binding("2", "section('policies')", "Policies", tooltip="What is loaded: keys, principals, policies, findings", id="section-policies", show=False),
         Binding("3", "section('trace')", "Trace", tooltip="Decide a request and step through why", id="section-trace", show=False),
+        Binding("4", "section('matrix')", "Matrix", tooltip="Who can do what with a key", id="section-matrix", show=False),
+        Binding("5", "section('findings')", "Findings", tooltip="Risky or ineffective statements", id="section-findings", show=False),
         Binding("question_mark,f1", "help", "Help", tooltip="Show help and every key", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit kmstui", id="quit"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", tooltip="Switch between the light and dark theme",
@@ -39,13 +43,15 @@ class KmsTuiApp(App[int]):
                  start: str = "reference", source_label: str = "") -> None:
         # Sections are modes; each mode's screen is made on first use and kept.
         self.MODES = {"reference": self._make_reference_screen, "policies": self._make_policies_screen,
-                      "trace": self._make_trace_screen}
+                      "trace": self._make_trace_screen, "matrix": self._make_matrix_screen,
+                      "findings": self._make_findings_screen}
         super().__init__()
         self.reference = reference
         self.snapshot = snapshot
         self.source_label = source_label
         self._reference_screen: ReferenceScreen | None = None
         self._trace_screen: TraceScreen | None = None
+        self._policies_screen: PoliciesScreen | None = None
         self._initial_theme = theme
         self._start = start
 
@@ -62,7 +68,21 @@ class KmsTuiApp(App[int]):
         return self._trace_screen
 
     def _make_policies_screen(self) -> PoliciesScreen:
-        return PoliciesScreen(self.snapshot, _snapshot_findings)
+        self._policies_screen = PoliciesScreen(self.snapshot, _snapshot_findings)
+        return self._policies_screen
+
+    def _make_matrix_screen(self) -> MatrixScreen:
+        return MatrixScreen(self.snapshot)
+
+    def _make_findings_screen(self) -> FindingsScreen:
+        return FindingsScreen(self.snapshot)
+
+    def open_policy(self, source: str) -> None:
+        """Show the Policies section with the policy named ``source`` selected (from Findings)."""
+        self.switch_mode("policies")
+        screen = self._policies_screen
+        if screen is not None:
+            self.call_after_refresh(screen.select_source, source)
 
     def open_trace(self, **question: object) -> None:
         """Show the Trace with part of the question set (from Policies, the matrix, the palette)."""

@@ -181,6 +181,21 @@ selected key or principal.
         self.query_one(PolicyView).show(item.title, text, (first_line, first_line) if first_line else None,
                                         self.app.current_theme.dark)
 
+    def select_source(self, source: str) -> bool:
+        """Select the tree node of the policy named ``source`` (from Findings), expanding its parents."""
+        tree = self.query_one(Tree)
+        for node in list(tree._tree_nodes.values()):
+            item = node.data
+            if isinstance(item, Item) and item.source == source:
+                parent = node.parent
+                while parent is not None:
+                    parent.expand()
+                    parent = parent.parent
+                self.call_after_refresh(tree.move_cursor, node)
+                tree.focus()
+                return True
+        return False
+
     def action_trace(self) -> None:
         item = self.selected
         if item is None or (item.key is None and item.principal is None):

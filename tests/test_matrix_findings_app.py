@@ -1,0 +1,71 @@
+"""The Access matrix and Findings sections driven as a user would."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import DataTable
+
+from kmstui.app import make_app
+
+
+async def wait_for_matrix(app, pilot) -> None:
+    for _ in range(50):
+        await pilot.pause(0.05)
+        screen = app.screen
+        if screen.matrix is not None and screen.matrix.complete:
+            await pilot.pause()
+            return
+    raise AssertionError("the matrix did not fill")
+
+
+async def test_matrix_fills_and_a_cell_opens_its_trace(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="matrix")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for_matrix(app, pilot)
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2
+        alice = "arn:aws:iam::111122223333:user/alice"
+        assert screen.matrix.cell(alice, "kms:Encrypt").result == "Allowed"
+        assert screen.matrix.cell(alice, "kms:Decrypt").result == "ImplicitlyDenied"
+        row = table.get_row_index(alice)
+        column = list(table.columns).index("kms:Encrypt")
+        table.move_cursor(row=row, column=column)
+        await pilot.press("enter")
+        await pilot.pause()
+        trace = app.trace_screen
+        assert app.screen is trace
+        assert (trace.principal, trace.action, trace.resources) == (alice, "kms:Encrypt", ["alias/app"])
+        assert trace.decision.result == "Allowed"
+
+
+async def test_allowed_only_and_filter_narrow_the_rows(snapshot) -> None:
+    app = make_app(snapshot=snapshot, start="matrix")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for_matrix(app, pilot)
+        table = app.screen.query_one(DataTable)
+        await pilot.press("f")
+        assert table.row_count == 1  # AppRole has no allowed cell without kms:ViaService
+        await pilot.press("f", "slash", *"approle")
+        await pilot.pause()
+        assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "role AppRole"
+
+
+async def test_findings_list_and_enter_shows_the_policy(snapshot) -> None:
+    policy = json.loads(snapshot.keys[0].policy)
+    policy["Statement"].append({"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})
+    snapshot.keys[0].policy = json.dumps(policy, indent=2)
+    app = make_app(snapshot=snapshot, start="findings")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert any(f.source == "key policy of 1234abcd-12ab-34cd-56ef-1234567890ab" and f.line for f in screen.findings)
+        table = screen.query_one(DataTable)
+        index = next(i for i, f in enumerate(screen.findings) if "Principal" in f.message or f.rule.startswith("public"))
+        table.move_cursor(row=index)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.SUB_TITLE == "Policies"
+        assert app.screen.selected is not None and app.screen.selected.source == screen.findings[index].source
