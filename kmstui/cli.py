@@ -55,11 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     from kmstui.cli_explain import add_explain_parser
     from kmstui.cli_sources import add_snapshot_parser
 
+    from kmstui.cli_lint import add_lint_parser
     from kmstui.cli_matrix import add_matrix_parser
 
     add_explain_parser(commands)
     add_snapshot_parser(commands)
     add_matrix_parser(commands)
+    add_lint_parser(commands)
     return parser
 
 
@@ -75,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kmstui.cli_sources import run_snapshot
 
             return run_snapshot(args, sys.stdout)
+        if args.command == "lint":
+            from kmstui.cli_lint import run_lint
+
+            return run_lint(args, sys.stdout)
         if args.command == "matrix":
             from kmstui.cli_matrix import run_matrix
 

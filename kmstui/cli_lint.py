@@ -1,0 +1,158 @@
+"""``kmstui lint``: risky or ineffective statements in policy files, a snapshot or the demo.
+
+Imports neither Textual nor boto3. Exit 0 (or 1 when a finding at or above ``--fail-on`` exists), 2 for
+bad input with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.parse
+from pathlib import Path
+from typing import Any, TextIO
+
+from kmstui.findings import RULES, SEVERITIES, Finding, policy_findings, severity_at_least, snapshot_findings
+from kmstui.policy import PolicyError, parse_policy
+from kmstui.snapshot import FORMAT as SNAPSHOT_FORMAT
+from kmstui.snapshot import Snapshot, SnapshotError
+from kmstui.sources.errors import SourceError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class LintInputError(Exception):
+    """Bad input: one line, exit 2."""
+
+
+def add_lint_parser(commands: Any) -> None:
+    lint = commands.add_parser(
+        "lint",
+        help="find risky or ineffective statements in KMS key policies and IAM policies",
+        description="Lint a policy file (an identity policy, or a key policy when it has a Principal), a folder of "
+        "policy files, a snapshot or the demo account. Rules: " + ", ".join(RULES) + ".",
+    )
+    lint.add_argument("path", nargs="?", metavar="PATH", help="a policy file or a folder of .json policy files")
+    lint.add_argument("--snapshot", metavar="FILE", help="a saved snapshot, saved AWS CLI output, or a folder of them")
+    lint.add_argument("--demo", action="store_true", help="the bundled demo account")
+    lint.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    lint.add_argument("--fail-on", choices=SEVERITIES, default=None, metavar="SEVERITY",
+                      help="exit 1 when a finding of this severity or worse exists: high, medium, low, info "
+                      "(default: never)")
+
+
+def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    err = err or sys.stderr
+    try:
+        findings, what = _collect(args, err)
+    except (PolicyError, SourceError, SnapshotError, LintInputError) as error:
+        print(f"kmstui: error: {error}", file=err)
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        out.write(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False) + "\n")
+    else:
+        for finding in findings:
+            out.write(finding.text() + "\n")
+        out.write(summary(findings, what) + "\n")
+    fail_on = getattr(args, "fail_on", None)
+    return EXIT_FINDINGS if fail_on and severity_at_least(findings, fail_on) else EXIT_OK
+
+
+def summary(findings: list[Finding], what: str) -> str:
+    if not findings:
+        return f"no findings in {what}"
+    counts = ", ".join(f"{sum(f.severity == s for f in findings)} {s}" for s in SEVERITIES)
+    return f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {what}: {counts}"
+
+
+def _collect(args: argparse.Namespace, err: TextIO) -> tuple[list[Finding], str]:
+    chosen = [name for name, on in (("PATH", bool(args.path)), ("--snapshot", bool(args.snapshot)),
+                                     ("--demo", bool(args.demo))) if on]
+    if len(chosen) != 1:
+        raise LintInputError("give one of PATH, --snapshot FILE or --demo" if not chosen
+                             else f"choose one of {' or '.join(chosen)}")
+    if args.demo:
+        try:
+            from kmstui.sources.demo import load_demo
+        except ImportError:
+            raise LintInputError("--demo: the demo account is not available in this build") from None
+        return snapshot_findings(load_demo()), "the demo account"
+    if args.snapshot:
+        try:
+            from kmstui.sources.files import load_path
+        except ImportError:
+            raise LintInputError(f"{args.snapshot}: loading snapshots is not available in this build") from None
+        snapshot = load_path(args.snapshot)
+        _warn_load_errors(snapshot, err)
+        return snapshot_findings(snapshot), args.snapshot
+    return lint_path(Path(args.path)), args.path
+
+
+def lint_path(path: Path) -> list[Finding]:
+    """A policy file, a saved snapshot, or every .json file below a folder (sorted)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.json") if p.is_file())
+        if not files:
+            raise LintInputError(f"{path}: no .json policy files in this folder")
+        return [finding for file in files for finding in lint_file(file)]
+    if not path.exists():
+        raise LintInputError(f"{path}: no such file or folder")
+    return lint_file(path)
+
+
+def lint_file(path: Path) -> list[Finding]:
+    text = _read(path)
+    data = _json_or_none(text)
+    if isinstance(data, dict) and data.get("format") == SNAPSHOT_FORMAT:
+        return snapshot_findings(Snapshot.from_json(text, str(path)))
+    policy = parse_policy(text, policy_kind(data), source=str(path))
+    return policy_findings(policy)
+
+
+def policy_kind(data: Any) -> str:
+    """``key_policy`` when a statement has a Principal or NotPrincipal, otherwise ``identity``."""
+    document = _unwrap(data)
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if isinstance(statements, list) and any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s)
+                                            for s in statements):
+        return "key_policy"
+    return "identity"
+
+
+def _unwrap(data: Any) -> Any:
+    """Saved ``aws kms get-key-policy`` / ``aws iam get-policy-version`` output, as parse_policy reads it."""
+    if not isinstance(data, dict) or "Statement" in data:
+        return data
+    if isinstance(data.get("Policy"), str):
+        return _json_or_none(data["Policy"])
+    version = data.get("PolicyVersion")
+    if isinstance(version, dict) and "Document" in version:
+        document = version["Document"]
+        if isinstance(document, str):
+            return _json_or_none(urllib.parse.unquote(document) if document.lstrip().startswith("%") else document)
+        return document
+    return data
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None  # parse_policy reports the error with its line
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LintInputError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise LintInputError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _warn_load_errors(snapshot: Snapshot, err: TextIO) -> None:
+    for error in snapshot.errors:
+        print(f"kmstui: warning: {error.what}: {error.message} (not linted)", file=err)
