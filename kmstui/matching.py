@@ -6,7 +6,7 @@ from kmstui.conditions import evaluate_clause
 from kmstui.context import UNKNOWN, Context
 from kmstui.patterns import Variable, resolve_template, unprotect, wildcard_match
 from kmstui.policy import Policy, Statement
-from kmstui.principals import Caller, excluded_by_not_principal, match_principal
+from kmstui.principals import Caller, excluded_by_not_principal, match_index
 from kmstui.trace import ConditionEvidence, StatementEvidence
 
 
@@ -36,7 +36,7 @@ def match_statement(statement: Statement, action_lower: str, resource: str, call
                 return None
             principal_text = "NotPrincipal does not list the caller"
         else:
-            found = match_principal(statement.principal, caller)
+            found = match_index(statement._principal_index, caller)
             if found is None:
                 return None
             principal_text = f"{found.entry} ({found.how})"

@@ -19,7 +19,7 @@ from typing import Any
 from kmstui.conditions import Clause, ConditionSyntaxError, compile_condition
 from kmstui.json_locations import LazyLocations
 from kmstui.patterns import Template, has_wildcard, parse_template, wildcard_regex
-from kmstui.principals import normalize_aws_principal
+from kmstui.principals import PrincipalIndex, index_principal, normalize_aws_principal
 
 KINDS = ("identity", "key_policy", "boundary", "session", "scp", "rcp", "vpc_endpoint")
 KIND_LABELS = {"identity": "identity policy", "key_policy": "key policy", "boundary": "permissions boundary",
@@ -64,6 +64,7 @@ class Statement:
     _exact_actions: frozenset[str]
     _action_patterns: tuple[re.Pattern[str], ...]
     _resource_templates: tuple[Template | None, ...]
+    _principal_index: PrincipalIndex | None
 
     @property
     def lines(self) -> tuple[int, int] | None:
@@ -286,6 +287,7 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         resources=resources, not_resource=resource_key == "NotResource",
         principal=principal, not_principal=principal_key == "NotPrincipal",
         conditions=conditions, version=version, _locations=locations,
+        _principal_index=index_principal(principal) if principal is not None and principal_key == "Principal" else None,
         _exact_actions=exact, _action_patterns=patterns, _resource_templates=templates,
     )
 

@@ -165,3 +165,56 @@ def excluded_by_not_principal(entries: dict[str, tuple[str, ...]], caller: Calle
     if caller.account_arn and caller.kind != "root":
         identities.append(caller.account_arn)
     return all(identity in listed or (identity == caller.role_arn and any(_same_role(v, caller) for v in listed)) for identity in identities)
+
+
+@dataclass(frozen=True)
+class PrincipalIndex:
+    """A ``Principal`` element prepared for look-ups, so matching a caller is a few set probes."""
+
+    entries: dict[str, tuple[str, ...]]
+    any: bool
+    aws: frozenset[str]
+    roles: dict[tuple[str, str], str]  # (account, role name) → the entry that names the role
+    services: frozenset[str]  # lower case
+    federated: frozenset[str]
+
+
+def index_principal(entries: dict[str, tuple[str, ...]]) -> PrincipalIndex:
+    aws = entries.get("AWS", ())
+    roles: dict[tuple[str, str], str] = {}
+    for value in aws:
+        if value.startswith("arn:") and ":role/" in value:
+            parts = value.split(":", 5)
+            if len(parts) == 6:
+                roles.setdefault((parts[4], parts[5].rsplit("/", 1)[-1]), value)
+    return PrincipalIndex(
+        entries=entries,
+        any="*" in entries or "*" in aws,
+        aws=frozenset(aws),
+        roles=roles,
+        services=frozenset(v.lower() for v in entries.get("Service", ())),
+        federated=frozenset(entries.get("Federated", ())),
+    )
+
+
+def match_index(index: PrincipalIndex, caller: Caller) -> PrincipalMatch | None:
+    """:func:`match_principal` on a prepared index (same answers, specific names before the account)."""
+    if index.any:
+        return PrincipalMatch("any", "*")
+    if caller.kind == "service":
+        if "*" in index.services or caller.arn.lower() in index.services:
+            return PrincipalMatch("service", caller.arn)
+        return None
+    if caller.kind == "user" and caller.arn in index.aws:
+        return PrincipalMatch("user", caller.arn)
+    if caller.kind in ("role-session", "role"):
+        if caller.kind == "role-session" and caller.arn in index.aws:
+            return PrincipalMatch("session", caller.arn)
+        entry = index.roles.get((caller.account or "", caller.name))
+        if entry is not None:
+            return PrincipalMatch("role", entry)
+    if caller.kind == "federated-user" and (caller.arn in index.aws or caller.arn in index.federated):
+        return PrincipalMatch("federated-user", caller.arn)
+    if caller.account_arn is not None and caller.account_arn in index.aws:
+        return PrincipalMatch("account", caller.account_arn)
+    return None
