@@ -35,7 +35,6 @@ def evaluate(request: Request, policies: PolicySet, now: datetime | None = None)
     except PrincipalError as error:
         raise RequestError(str(error)) from None
     parts = resolve_parts(request, caller, policies)
-    resolve_steps = [_resolve_step(request, caller, parts)]
     decisions = []
     context: Context | None = None
     for part in parts:
@@ -46,7 +45,7 @@ def evaluate(request: Request, policies: PolicySet, now: datetime | None = None)
     assert context is not None
     trace = Trace(
         principal=request.principal, action=request.action, resources=request.resources,
-        resolve=tuple(resolve_steps), parts=tuple(decisions), request_context=context,
+        make_resolve=lambda: (_resolve_step(request, caller, parts),), parts=tuple(decisions), request_context=context,
     )
     return _combine(trace, decisions)
 

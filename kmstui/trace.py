@@ -125,9 +125,14 @@ class Trace:
     principal: str
     action: str
     resources: tuple[str, ...]
-    resolve: tuple[Step, ...]
+    make_resolve: Any  # () -> tuple[Step, ...]: the resolve step, written only when shown
     parts: tuple[PartDecision, ...]
     request_context: Any = field(default=(), repr=False)  # a kmstui.context.Context, listed on demand
+
+    @property
+    def resolve(self) -> tuple[Step, ...]:
+        """Step 0: how the request resolved (the caller, each part's action, resource and account)."""
+        return self.make_resolve()
 
     @property
     def context(self) -> tuple[ContextEntry, ...]:
