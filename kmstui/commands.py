@@ -12,14 +12,26 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
 class ReferenceCommands(Provider):
-    """Every KMS action and condition key, plus the Reference tabs."""
+    """Every section, KMS action and condition key, and the loaded principals and keys (to trace)."""
 
     def _commands(self) -> list[tuple[str, object, str]]:
         reference = self.app.reference
         commands: list[tuple[str, object, str]] = [
             ("view: Reference actions", partial(self._go, "actions", None), "Show the actions table"),
             ("view: Reference condition keys", partial(self._go, "keys", None), "Show the condition keys table"),
+            ("view: Policies", partial(self.app.action_section, "policies"), "Keys, principals, policies and load errors"),
+            ("view: Trace", partial(self.app.action_section, "trace"), "Decide a request and step through why"),
+            ("view: Access matrix", partial(self.app.action_section, "matrix"), "Who can do what with a key"),
+            ("view: Findings", partial(self.app.action_section, "findings"), "Risky or ineffective statements"),
         ]
+        snapshot = getattr(self.app, "snapshot", None)
+        for principal in snapshot.principals if snapshot else ():
+            if principal.kind != "group":
+                commands.append((f"trace principal: {principal.name}", partial(self.app.open_trace, principal=principal.arn),
+                                 principal.arn))
+        for key in snapshot.keys if snapshot else ():
+            name = key.alias_names[0] if key.alias_names else key.key_id
+            commands.append((f"trace key: {name}", partial(self.app.open_trace, resources=[name]), key.arn))
         for action in reference.actions:
             commands.append((f"action: {action.name}", partial(self._go, "actions", action.name), action.description))
         for key in reference.condition_keys:
@@ -30,7 +42,7 @@ class ReferenceCommands(Provider):
         self.app.open_reference(tab, name)
 
     async def discover(self) -> Hits:
-        for title, callback, help_text in self._commands()[:2]:
+        for title, callback, help_text in self._commands()[:6]:
             yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:

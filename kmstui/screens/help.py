@@ -15,15 +15,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Markdown, Static, Tabs
+from textual.widgets import DataTable, Input, Markdown, OptionList, Static, Tabs, Tree
 
 # Textual classes whose own bindings users meet in kmstui; our classes are always included.
-_TEXTUAL_CLASSES_SHOWN = (App, Screen, DataTable, Tabs)
+_TEXTUAL_CLASSES_SHOWN = (App, Screen, DataTable, Tabs, Tree, OptionList)
 
 GLOBAL_HELP = """\
 **kmstui** answers: *can this principal perform this KMS action on this key, and why (not)?*
-Keyboard first: the mouse works too. `ctrl+p` opens the command palette (jump to any action or
-condition key, switch theme). Nothing here changes anything in AWS.
+Keyboard first: the mouse works too. Sections: `1` Reference, `2` Policies, `3` Trace, `4` Access
+matrix, `5` Findings. `ctrl+p` opens the command palette (jump to a section, any action or condition
+key, switch theme). Nothing here changes anything in AWS.
 """
 
 
