@@ -43,5 +43,6 @@ def small_snapshot():
 
 
 @pytest.fixture()
-def snapshot():
+def sample_snapshot():
+    """(Not named ``snapshot``: that is syrupy's fixture, which the snapshot tests use.)"""
     return small_snapshot()

@@ -19,8 +19,8 @@ async def wait_for_matrix(app, pilot) -> None:
     raise AssertionError("the matrix did not fill")
 
 
-async def test_matrix_fills_and_a_cell_opens_its_trace(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="matrix")
+async def test_matrix_fills_and_a_cell_opens_its_trace(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="matrix")
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for_matrix(app, pilot)
         screen = app.screen
@@ -40,8 +40,8 @@ async def test_matrix_fills_and_a_cell_opens_its_trace(snapshot) -> None:
         assert trace.decision.result == "Allowed"
 
 
-async def test_allowed_only_and_filter_narrow_the_rows(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="matrix")
+async def test_allowed_only_and_filter_narrow_the_rows(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="matrix")
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for_matrix(app, pilot)
         table = app.screen.query_one(DataTable)
@@ -52,11 +52,11 @@ async def test_allowed_only_and_filter_narrow_the_rows(snapshot) -> None:
         assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "role AppRole"
 
 
-async def test_findings_list_and_enter_shows_the_policy(snapshot) -> None:
-    policy = json.loads(snapshot.keys[0].policy)
+async def test_findings_list_and_enter_shows_the_policy(sample_snapshot) -> None:
+    policy = json.loads(sample_snapshot.keys[0].policy)
     policy["Statement"].append({"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})
-    snapshot.keys[0].policy = json.dumps(policy, indent=2)
-    app = make_app(snapshot=snapshot, start="findings")
+    sample_snapshot.keys[0].policy = json.dumps(policy, indent=2)
+    app = make_app(snapshot=sample_snapshot, start="findings")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         screen = app.screen

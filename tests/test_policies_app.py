@@ -21,10 +21,10 @@ def labels(tree: Tree) -> list[str]:
     return found
 
 
-async def test_tree_lists_keys_principals_and_load_errors(snapshot) -> None:
-    snapshot.errors.append(LoadError("aws:111122223333/us-east-2", "ListKeys us-east-2", "region not enabled",
+async def test_tree_lists_keys_principals_and_load_errors(sample_snapshot) -> None:
+    sample_snapshot.errors.append(LoadError("aws:111122223333/us-east-2", "ListKeys us-east-2", "region not enabled",
                                      "UnrecognizedClientException"))
-    app = make_app(snapshot=snapshot, start="policies")
+    app = make_app(snapshot=sample_snapshot, start="policies")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         tree = app.screen.query_one(Tree)
@@ -34,8 +34,8 @@ async def test_tree_lists_keys_principals_and_load_errors(snapshot) -> None:
         assert "✗ ListKeys us-east-2" in shown
 
 
-async def test_selecting_a_key_policy_shows_its_json_and_t_opens_the_trace(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="policies")
+async def test_selecting_a_key_policy_shows_its_json_and_t_opens_the_trace(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="policies")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         tree = app.screen.query_one(Tree)

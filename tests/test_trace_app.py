@@ -16,8 +16,8 @@ def text_of(widget) -> str:
     return str(widget.render())
 
 
-async def test_opens_on_a_decision_with_the_failing_step_highlighted(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="trace")
+async def test_opens_on_a_decision_with_the_failing_step_highlighted(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         screen = app.trace_screen
@@ -33,8 +33,8 @@ async def test_opens_on_a_decision_with_the_failing_step_highlighted(snapshot) -
         assert view.shown_lines == (13, 29) and '"Allow use of the key"' in view.shown_text.splitlines()[13]
 
 
-async def test_n_and_p_walk_the_steps(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="trace")
+async def test_n_and_p_walk_the_steps(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         steps = app.trace_screen.query_one(StepList)
@@ -45,8 +45,8 @@ async def test_n_and_p_walk_the_steps(snapshot) -> None:
         assert "No Deny statement applies" in text_of(app.trace_screen.query_one(StepDetails))
 
 
-async def test_context_editor_turns_the_decision(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="trace")
+async def test_context_editor_turns_the_decision(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         await pilot.press("x")
@@ -60,8 +60,8 @@ async def test_context_editor_turns_the_decision(snapshot) -> None:
         assert "ALLOWED" in text_of(screen.query_one(VerdictBanner))
 
 
-async def test_pickers_choose_principal_action_and_key(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="trace")
+async def test_pickers_choose_principal_action_and_key(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         await pilot.press("i")
@@ -79,8 +79,8 @@ async def test_pickers_choose_principal_action_and_key(snapshot) -> None:
         assert screen.resources == ["alias/app"]
 
 
-async def test_what_if_edit_turns_denied_into_allowed_and_marks_changed_steps(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="trace")
+async def test_what_if_edit_turns_denied_into_allowed_and_marks_changed_steps(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         screen = app.trace_screen
@@ -101,14 +101,14 @@ async def test_what_if_edit_turns_denied_into_allowed_and_marks_changed_steps(sn
         assert screen.decision.result == "Allowed" and screen.before.result == "ImplicitlyDenied"
         assert "IMPLICITLY DENIED → ALLOWED" in text_of(screen.query_one(VerdictBanner))
         assert any(ref is not None and ref.changed for ref in screen.query_one(StepList).refs)
-        assert snapshot.keys[0].policy != screen.edited.keys[0].policy  # the loaded snapshot is untouched
+        assert sample_snapshot.keys[0].policy != screen.edited.keys[0].policy  # the loaded snapshot is untouched
         await pilot.press("u")
         await pilot.pause()
         assert screen.decision.result == "ImplicitlyDenied" and screen.edited is None
 
 
-async def test_export_writes_markdown_and_json(snapshot, tmp_path: Path) -> None:
-    app = make_app(snapshot=snapshot, start="trace")
+async def test_export_writes_markdown_and_json(sample_snapshot, tmp_path: Path) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         screen = app.trace_screen
@@ -120,8 +120,8 @@ async def test_export_writes_markdown_and_json(snapshot, tmp_path: Path) -> None
         assert json.loads(screen.last_export.read_text())["result"] == "ImplicitlyDenied"
 
 
-async def test_trace_at_80x24_stacks_the_panes(snapshot) -> None:
-    app = make_app(snapshot=snapshot, start="trace")
+async def test_trace_at_80x24_stacks_the_panes(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.trace_screen.has_class("-narrow")
