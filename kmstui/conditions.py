@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from kmstui.patterns import Template, Variable, parse_template, resolve_template, unprotect, wildcard_match
+from kmstui.patterns import Variable, parse_template, resolve_template, unprotect, wildcard_match
 
 STRING = ("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
           "StringLike", "StringNotLike")

@@ -446,8 +446,8 @@ def bypass_lockout_allowed(policy: "Policy", _: Context) -> Iterator[Finding]:
         if clause is not None:
             yield make_finding(
                 "bypass-lockout-allowed",
-                f"explicitly allows requests with kms:BypassPolicyLockoutSafetyCheck true: a key policy set this way "
-                f"can lock everyone out of the key; deny it instead (Bool kms:BypassPolicyLockoutSafetyCheck true)",
+                "explicitly allows requests with kms:BypassPolicyLockoutSafetyCheck true: a key policy set this way "
+                "can lock everyone out of the key; deny it instead (Bool kms:BypassPolicyLockoutSafetyCheck true)",
                 policy.source, statement, statement.line_of("Condition", clause.operator_text, clause.key))
 
 

@@ -20,7 +20,7 @@ def render_markdown(decision: Decision) -> str:
     trace = decision.trace
     lines = [f"# {decision.result}", "", decision.summary, ""]
     lines += [f"- **Principal**: `{trace.principal}`", f"- **Action**: `{trace.action}`",
-              f"- **Resource**: " + ", ".join(f"`{r}`" for r in trace.resources)]
+              "- **Resource**: " + ", ".join(f"`{r}`" for r in trace.resources)]
     if decision.suggestion:
         lines.append(f"- **Smallest change**: {decision.suggestion}")
     for hint in decision.if_known:

@@ -9,12 +9,10 @@ every cell against the engine asked one question at a time.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import sys
 import threading
-import types
 from pathlib import Path
 
 import pytest
@@ -311,13 +309,9 @@ def test_forked_workers_give_the_same_cells() -> None:
 
 @pytest.fixture()
 def snapshot_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A saved Snapshot; read with kmstui.sources.files when it exists, else with a stand-in that reads a saved Snapshot."""
+    """A saved Snapshot, read by kmstui.sources.files."""
     path = tmp_path / "snapshot.json"
     path.write_text(build_snapshot().to_json(), encoding="utf-8")
-    if importlib.util.find_spec("kmstui.sources.files") is None:
-        stand_in = types.ModuleType("kmstui.sources.files")
-        stand_in.load_path = lambda p: Snapshot.from_json(Path(p).read_text(encoding="utf-8"), str(p))
-        monkeypatch.setitem(sys.modules, "kmstui.sources.files", stand_in)
     return str(path)
 
 
@@ -382,7 +376,6 @@ def test_cli_bad_input_exits_2_with_one_line(snapshot_file: str) -> None:
         assert err.startswith("kmstui: error: ") and message in err and err.count("\n") == 1, (argv, err)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("kmstui.sources.demo") is None, reason="the demo source is not there yet")
 def test_cli_demo_runs() -> None:
     from kmstui.sources.demo import load_demo
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from kmstui.refgen.build import generate
 from kmstui.refgen.locate import default_output_path, default_seed_path
