@@ -39,6 +39,19 @@ SHOTS = (
          about="the light theme"),
     Shot("reference-80x24", (80, 24), ("slash", *"alias", "enter"), about="an 80x24 terminal"),
     Shot("help", (120, 36), ("question_mark",), about="help: every key"),
+    Shot("policies", (160, 45), ("2", "down", "down", "down", "down", "space", "down"),
+         about="Policies: what is loaded, and a key policy with its findings"),
+    Shot("trace", (160, 45), ("3", "i", *"power-user", "enter", "k", *"alias/app", "enter"),
+         about="Trace: why the power user cannot decrypt with alias/app"),
+    Shot("trace-grant", (160, 45), ("3", "i", *"batch-processor", "enter", "k", *"payments", "enter", "x",
+                                    *"kms:EncryptionContext:Department = Finance", "ctrl+s", "n"),
+         about="Trace: a grant with an encryption-context constraint"),
+    Shot("trace-80x24", (80, 24), ("3", "i", *"power-user", "enter", "k", *"alias/app", "enter"),
+         about="Trace at 80x24"),
+    Shot("trace-light", (160, 45), ("3", "i", *"ops-admin", "enter", "a", *"DisableKey", "enter", "k", *"alias/app", "enter"),
+         theme="textual-light", about="Trace, light theme: an explicit deny"),
+    Shot("matrix", (160, 45), ("4",), about="Access matrix: who can do what with a key"),
+    Shot("findings", (160, 45), ("5",), about="Findings: risky or ineffective statements"),
 )
 
 
@@ -48,7 +61,7 @@ async def take(shot: Shot) -> Path:
         await pilot.pause()
         for key in shot.keys:
             await pilot.press(key)
-        await pilot.pause(0.3)
+        await pilot.pause(1.0)  # the matrix fills in a worker
         for widget in app.screen.query("Input"):
             widget.cursor_blink = False
         await pilot.pause()

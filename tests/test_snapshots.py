@@ -32,3 +32,35 @@ class TestReference:
 
     def test_help(self, snap_compare) -> None:
         assert snap_compare(make_app(), press=["question_mark"], terminal_size=(120, 36))
+
+
+async def wait_for_matrix(pilot) -> None:
+    import asyncio
+
+    for _ in range(100):
+        screen = pilot.app.screen
+        if getattr(screen, "matrix", None) is not None and screen.matrix.complete:
+            break
+        await asyncio.sleep(0.05)
+    await pilot.pause()
+
+
+class TestSections:
+    """Each section of the app on the bundled demo account."""
+
+    def test_policies(self, snap_compare) -> None:
+        assert snap_compare(make_app(start="policies"), press=["down"] * 4 + ["space", "down"], terminal_size=(160, 45))
+
+    def test_trace_power_user(self, snap_compare) -> None:
+        press = ["i", *"power-user", "enter", "k", *"alias/app", "enter"]
+        assert snap_compare(make_app(start="trace"), press=press, terminal_size=(160, 45))
+
+    def test_trace_narrow(self, snap_compare) -> None:
+        press = ["i", *"power-user", "enter", "k", *"alias/app", "enter"]
+        assert snap_compare(make_app(start="trace"), press=press, terminal_size=(80, 24))
+
+    def test_matrix(self, snap_compare) -> None:
+        assert snap_compare(make_app(start="matrix"), run_before=wait_for_matrix, terminal_size=(160, 45))
+
+    def test_findings(self, snap_compare) -> None:
+        assert snap_compare(make_app(start="findings"), terminal_size=(160, 45))

@@ -89,8 +89,21 @@ class StepList(OptionList):
                 is_changed = bool(changed and (part.part, number) in changed)
                 options.append(self._option(StepRef(step, part.part, is_changed), number))
         self.add_options(options)
-        first_failure = next((i for i, r in enumerate(self.refs) if r and r.step.outcome in ("fail", "deny")), None)
-        self.highlighted = first_failure if first_failure is not None else len(self.refs) - 1
+        self.highlighted = self._most_telling()
+
+    def _most_telling(self) -> int:
+        """The step to open on: a failing step whose statement failed only on its conditions (the
+        closest miss), else the last failing step with evidence, else the first failing step, else
+        the decision."""
+        failing = [i for i, r in enumerate(self.refs) if r and r.step.outcome in ("fail", "deny") and r.step.phase != "decision"]
+        near_miss = [i for i in failing
+                     if any(isinstance(e, StatementEvidence) and not e.matched for e in self.refs[i].step.evidence)]
+        with_evidence = [i for i in failing if self.refs[i].step.evidence]
+        if near_miss:
+            return near_miss[0]
+        if with_evidence:
+            return with_evidence[-1]
+        return failing[0] if failing else len(self.refs) - 1
 
     def _option(self, ref: StepRef, number: int) -> Option:
         self.refs.append(ref)

@@ -160,7 +160,14 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
         evidence = next((e for e in ref.step.evidence if isinstance(e, StatementEvidence)), None)
         view = self.query_one(PolicyView)
         if evidence is None:
-            view.show("Policy", None if ref.step.evidence else "", None, self.app.current_theme.dark)
+            # No statement behind this step: show the key policy of its part, for context.
+            part = next((p for p in self.decision.trace.parts if p.part == ref.part), None) if self.decision else None
+            key_id = part.resource.rsplit("/", 1)[-1] if part and ":key/" in part.resource else None
+            policy = self.policies.get(f"key policy of {key_id}") if key_id else None
+            if policy is not None:
+                view.show(policy.source, policy.text, None, self.app.current_theme.dark)
+            else:
+                view.show("Policy", "", None, self.app.current_theme.dark)
             return
         policy = self.policies.get(evidence.source)
         view.show(evidence.source, policy.text if policy else None, evidence.lines, self.app.current_theme.dark)
