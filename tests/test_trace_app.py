@@ -38,6 +38,7 @@ async def test_n_and_p_walk_the_steps(sample_snapshot) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         steps = app.trace_screen.query_one(StepList)
+        assert steps.current.step.phase == "key-policy"  # the closest miss: its condition failed
         await pilot.press("n")
         assert steps.current.step.phase == "iam"
         await pilot.press("p", "p")
