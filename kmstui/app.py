@@ -5,18 +5,21 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from kmstui.commands import ReferenceCommands
 from kmstui.reference import Reference, load_reference
 from kmstui.screens.help import GLOBAL_HELP, HelpScreen, collect_key_help
+from kmstui.screens.load import LoadScreen, Source, load_source
 from kmstui.screens.findings import FindingsScreen
 from kmstui.screens.matrix import MatrixScreen
 from kmstui.screens.policies import PoliciesScreen
 from kmstui.screens.reference import ReferenceScreen
 from kmstui.screens.trace import TraceScreen
-from kmstui.snapshot import Snapshot
+from kmstui.snapshot import Snapshot, SnapshotError
+from kmstui.sources.errors import SourceError
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
@@ -33,6 +36,9 @@ class KmsTuiApp(App[int]):
         Binding("3", "section('trace')", "Trace", tooltip="Decide a request and step through why", id="section-trace", show=False),
         Binding("4", "section('matrix')", "Matrix", tooltip="Who can do what with a key", id="section-matrix", show=False),
         Binding("5", "section('findings')", "Findings", tooltip="Risky or ineffective statements", id="section-findings", show=False),
+        Binding("ctrl+o", "load", "Load", tooltip="Load a file, a folder, an account or a cached snapshot", id="load"),
+        Binding("ctrl+r", "refresh", "Reload", tooltip="Load the current source again (an account: from AWS)", id="refresh",
+                show=False),
         Binding("question_mark,f1", "help", "Help", tooltip="Show help and every key", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit kmstui", id="quit"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", tooltip="Switch between the light and dark theme",
@@ -40,7 +46,7 @@ class KmsTuiApp(App[int]):
     ]
 
     def __init__(self, reference: Reference, snapshot: Snapshot, theme: str | None = None,
-                 start: str = "reference", source_label: str = "") -> None:
+                 start: str = "reference", source_label: str = "", source: Source | None = None) -> None:
         # Sections are modes; each mode's screen is made on first use and kept.
         self.MODES = {"reference": self._make_reference_screen, "policies": self._make_policies_screen,
                       "trace": self._make_trace_screen, "matrix": self._make_matrix_screen,
@@ -49,6 +55,7 @@ class KmsTuiApp(App[int]):
         self.reference = reference
         self.snapshot = snapshot
         self.source_label = source_label
+        self.source = source
         self._reference_screen: ReferenceScreen | None = None
         self._trace_screen: TraceScreen | None = None
         self._policies_screen: PoliciesScreen | None = None
@@ -97,6 +104,47 @@ class KmsTuiApp(App[int]):
             self.sub_title = self.source_label
         self.switch_mode(self._start)
 
+    def action_load(self) -> None:
+        self.push_screen(LoadScreen(), self._loaded)
+
+    def _loaded(self, result: tuple[Snapshot, Source] | None) -> None:
+        if result is not None:
+            snapshot, source = result
+            self.replace_snapshot(snapshot, source)
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def action_refresh(self) -> None:
+        """Load the current source again in a worker; the current data stays until it succeeds."""
+        if self.source is None:
+            self.call_from_thread(self.notify, "Nothing to reload: this data was given in code.", severity="warning")
+            return
+        self.call_from_thread(self.notify, f"Reloading {self.source.label}…")
+        try:
+            snapshot = load_source(self.source)
+        except (SourceError, SnapshotError) as error:
+            self.call_from_thread(self.notify, str(error), title="Reload failed", severity="error", timeout=10)
+            return
+        self.call_from_thread(self.replace_snapshot, snapshot, self.source)
+
+    def replace_snapshot(self, snapshot: Snapshot, source: Source) -> None:
+        """Show a newly loaded Snapshot: the sections that depend on it start afresh."""
+        self.snapshot, self.source = snapshot, source
+        self.sub_title = source.label
+        current = self.current_mode
+        if current != "reference":
+            self.switch_mode("reference")
+        for name in ("policies", "trace", "matrix", "findings"):
+            self.remove_mode(name)
+        self._trace_screen = self._policies_screen = None
+        self.add_mode("policies", self._make_policies_screen)
+        self.add_mode("trace", self._make_trace_screen)
+        self.add_mode("matrix", self._make_matrix_screen)
+        self.add_mode("findings", self._make_findings_screen)
+        if current != "reference":
+            self.switch_mode(current)
+        self.notify(f"Loaded {source.label}: {len(snapshot.keys)} keys, "
+                    f"{len([p for p in snapshot.principals if p.kind != 'group'])} principals.")
+
     def action_section(self, name: str) -> None:
         """Switch to a section (its screen is kept, with its state)."""
         self.switch_mode(name)
@@ -135,12 +183,13 @@ def _snapshot_findings(snapshot: Snapshot) -> list:
 
 
 def make_app(theme: str | None = None, reference: Reference | None = None, snapshot: Snapshot | None = None,
-             start: str = "reference", source_label: str | None = None) -> KmsTuiApp:
+             start: str = "reference", source_label: str | None = None, source: Source | None = None) -> KmsTuiApp:
     """The app, on the bundled reference and the demo account unless others are given."""
     if snapshot is None:
         from kmstui.sources.demo import load_demo
 
         snapshot = load_demo()
-        source_label = source_label or "demo account"
+        source = source or Source("demo")
+        source_label = source_label or source.label
     return KmsTuiApp(reference or load_reference(), snapshot, theme=theme, start=start,
-                     source_label=source_label or "")
+                     source_label=source_label or (source.label if source else ""), source=source)

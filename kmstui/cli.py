@@ -104,16 +104,23 @@ def run_app(args: argparse.Namespace) -> int:
     from kmstui.snapshot import SnapshotError
     from kmstui.sources.errors import SourceError
 
-    snapshot, label = None, None
+    from kmstui.screens.load import Source
+
+    snapshot, source = None, None
     if wants_snapshot(args):
         try:
             snapshot = load_snapshot(args)
         except (SourceError, SnapshotError) as error:
             raise UsageError(str(error)) from None
-        label = args.snapshot or ("demo account" if args.demo else f"account {', '.join(snapshot.accounts) or '?'}")
+        if args.demo:
+            source = Source("demo")
+        elif args.snapshot:
+            source = Source("path", path=args.snapshot)
+        else:
+            source = Source("account", profile=args.profile, regions=tuple(args.region), endpoint_url=args.endpoint_url)
     from kmstui.app import make_app
 
-    app = make_app(theme=args.theme, snapshot=snapshot, source_label=label)
+    app = make_app(theme=args.theme, snapshot=snapshot, source=source)
     app.run()
     return app.return_code or EXIT_OK
 

@@ -42,14 +42,18 @@ class CachedSnapshot:
 
     @property
     def age_text(self) -> str:
-        age = self.age_seconds
-        if age < 90:
-            return f"{age:.0f} s old"
-        if age < 90 * 60:
-            return f"{age / 60:.0f} min old"
-        if age < 48 * 3600:
-            return f"{age / 3600:.1f} h old"
-        return f"{age / 86400:.0f} days old"
+        return age_text(self.age_seconds)
+
+
+def age_text(seconds: float) -> str:
+    """``42 s old``, ``12 min old``, ``3.5 h old``, ``9 days old``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s old"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min old"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h old"
+    return f"{seconds / 86400:.0f} days old"
 
 
 class SnapshotCache:

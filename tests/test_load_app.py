@@ -1,0 +1,68 @@
+"""Loading from the app: a folder of saved CLI output, a bad path, the cached list, and ctrl+r."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmstui.app import make_app
+from kmstui.screens.load import LoadScreen
+
+EXAMPLE = Path(__file__).parent / "fixtures" / "sources" / "example"
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # never the user's cache
+
+
+async def wait_until(pilot, condition, tries: int = 100) -> None:
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("timed out")
+
+
+async def test_load_a_folder_replaces_the_data_in_every_section() -> None:
+    app = make_app(start="policies")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        demo_keys = len(app.snapshot.keys)
+        await pilot.press("ctrl+o")
+        assert isinstance(app.screen, LoadScreen)
+        app.screen.query_one("#load-path").value = str(EXAMPLE)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LoadScreen))
+        assert app.source.kind == "path" and app.sub_title == str(EXAMPLE)
+        assert len(app.snapshot.keys) != demo_keys or app.snapshot.sources != ["demo"]
+        assert app.screen.SUB_TITLE == "Policies" and app.screen.snapshot is app.snapshot
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.trace_screen.snapshot is app.snapshot
+
+
+async def test_a_bad_path_is_a_notification_and_the_data_stays(tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        before = app.snapshot
+        await pilot.press("ctrl+o")
+        app.screen.query_one("#load-path").value = str(tmp_path / "missing")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "✗" in str(app.screen.query_one("#load-status").render()))
+        assert "missing" in str(app.screen.query_one("#load-status").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.snapshot is before and not isinstance(app.screen, LoadScreen)
+
+
+async def test_ctrl_r_reloads_the_current_source() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        before = app.snapshot
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.snapshot is not before)
+        assert app.source.kind == "demo" and app.snapshot.to_dict() == before.to_dict()
