@@ -47,7 +47,12 @@ def evaluate(request: Request, policies: PolicySet, now: datetime | None = None)
         principal=request.principal, action=request.action, resources=request.resources,
         make_resolve=lambda: (_resolve_step(request, caller, parts),), parts=tuple(decisions), request_context=context,
     )
-    return _combine(trace, decisions)
+    decision = _combine(trace, decisions)
+    if policies.missing:
+        from dataclasses import replace
+
+        decision = replace(decision, missing=policies.missing)
+    return decision
 
 
 def _combine(trace: Trace, decisions: list[PartDecision]) -> Decision:

@@ -69,6 +69,7 @@ class PolicySet:
         key_metadata: Any = None,
         key_tags: Any = None,
         aliases: Iterable[Mapping[str, Any]] | None = None,
+        missing: Iterable[str] = (),
     ) -> None:
         self.key_policies = PerKey(key_policy, lambda v, k: parse_policy(v, "key_policy", _name("key policy", k)))
         self.identity: tuple[Policy, ...] = tuple(
@@ -85,6 +86,8 @@ class PolicySet:
         self.key_metadata = PerKey(key_metadata, lambda v, k: dict(v))
         self.key_tags = PerKey(key_tags, lambda v, k: _tags(v))
         self.aliases: tuple[dict[str, Any], ...] | None = tuple(dict(a) for a in aliases) if aliases is not None else None
+        # Data that could not be loaded and may matter (a source says so); every trace repeats it.
+        self.missing: tuple[str, ...] = tuple(missing)
         # What each key's facts derive for the request context, filled by evaluations as they go.
         self.derived_by_key: dict[Any, Any] = {}
         # How each request's resources resolve against these aliases and key metadata.

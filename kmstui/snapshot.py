@@ -13,6 +13,9 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 FORMAT = "kmstui-snapshot"
+# Calls whose failure leaves every trace without data (IAM or Organizations as a whole).
+_ACCOUNT_WIDE = ("GetAccountAuthorizationDetails", "ListRoots", "ListParents", "ListPoliciesForTarget",
+                 "DescribePolicy", "ListPolicies")
 FORMAT_VERSION = 1
 
 
@@ -237,11 +240,25 @@ class Snapshot:
         return found
 
     def missing_for(self, principal: Principal | None, keys: Iterable[Key]) -> list[LoadError]:
-        """Load errors that concern the question (a key's policy, a principal's policies)."""
+        """Load errors that concern the question: ones naming its key or principal, and account-wide
+        ones (IAM or Organizations could not be read)."""
         names = {k.arn for k in keys} | {k.key_id for k in keys}
         if principal is not None:
             names |= {principal.arn, principal.name}
-        return [e for e in self.errors if any(name and name in e.what for name in names)]
+        return [e for e in self.errors
+                if e.code != "AWSOrganizationsNotInUseException"  # no organization: no SCPs, nothing missing
+                and (any(name and name in e.what for name in names) or e.what.startswith(_ACCOUNT_WIDE)
+                     or "/iam" in e.source or "/organizations" in e.source)]
+
+    def missing_notes(self, principal_arn: str, keys: list[Key]) -> list[str]:
+        """What a trace should say it could not see, in one line each."""
+        principal = self.find_principal(principal_arn)
+        notes = [f"{e.what} could not be loaded ({e.code or 'error'}: {e.message})" for e in self.missing_for(principal, keys)]
+        if principal is None and principal_arn.startswith("arn:") and ":root" not in principal_arn:
+            notes.append(f"{principal_arn} is not in the snapshot, so none of its identity policies are known")
+        notes += [f"the key policy of {k.key_id} was not loaded" for k in keys if k.policy is None
+                  and not any(k.key_id in n for n in notes)]
+        return notes
 
     def policy_set(self, principal_arn: str, keys: list[Key]) -> Any:
         """The engine's PolicySet for a principal and the key(s) of a request."""
@@ -270,6 +287,7 @@ class Snapshot:
             key_metadata=({k.arn: k.metadata for k in keys} if per_key else (keys[0].metadata if keys else None)),
             key_tags=({k.arn: k.tags for k in keys} if per_key else (keys[0].tags if keys else None)),
             aliases=[a for k in self.keys for a in k.aliases],
+            missing=self.missing_notes(principal_arn, keys),
         )
 
     def _levels(self, levels: list[list[str]]) -> list[list[Any]]:

@@ -156,6 +156,7 @@ class Decision:
     suggestion: str | None
     if_known: tuple[str, ...]
     trace: Trace = field(repr=False)
+    missing: tuple[str, ...] = ()  # data that could not be loaded and may change the answer
 
     @property
     def allowed(self) -> bool:
@@ -177,6 +178,7 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
         "summary": decision.summary,
         "suggestion": decision.suggestion,
         "if_known": list(decision.if_known),
+        "missing": list(decision.missing),
         "request": {"principal": trace.principal, "action": trace.action, "resources": list(trace.resources)},
         "context": [
             {"key": c.key, "values": list(c.values), "provenance": c.provenance, "source": c.source} for c in trace.context

@@ -25,6 +25,8 @@ def render_markdown(decision: Decision) -> str:
         lines.append(f"- **Smallest change**: {decision.suggestion}")
     for hint in decision.if_known:
         lines.append(f"- **Unknown context**: {hint}")
+    for note in decision.missing:
+        lines.append(f"- **Missing data** (the answer may differ): {note}")
     lines += ["", "## Context", "", "| key | values | provenance |", "|---|---|---|"]
     lines += [f"| `{c.key}` | {', '.join(c.values)} | {c.provenance} |" for c in trace.context]
     lines += ["", "## Steps", ""]
@@ -79,6 +81,8 @@ def render_rich(decision: Decision):
         items.append(Text.assemble(("Smallest change: ", "bold"), decision.suggestion))
     for hint in decision.if_known:
         items.append(Text.assemble(("Unknown context: ", "bold"), hint))
+    for note in decision.missing:
+        items.append(Text.assemble(("Missing data (the answer may differ): ", "bold"), note))
     items.append(_rich_steps(trace.resolve, None))
     for part in trace.parts:
         if len(trace.parts) > 1:

@@ -109,3 +109,29 @@ def test_suspicious_policy_content_is_warned_on_stderr(tmp_path: Path) -> None:
                              "--key-policy", str(policy))
     assert code == 0 and out.startswith("Allowed")
     assert "kmstui: warning:" in err and "kms:Decrpyt is not a KMS action; did you mean kms:Decrypt?" in err
+
+
+def test_a_trace_says_what_could_not_be_loaded(tmp_path: Path) -> None:
+    from kmstui.snapshot import Key, LoadError, Snapshot
+
+    key = Key(KEY, metadata={"Arn": KEY}, policy=json.dumps(DEFAULT_KEY_POLICY),
+              aliases=[{"AliasName": "alias/app", "AliasArn": "arn:aws:kms:us-west-2:111122223333:alias/app",
+                        "TargetKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}])
+    other = Key("arn:aws:kms:us-west-2:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321")
+    snapshot = Snapshot(keys=[key, other], errors=[
+        LoadError("aws:111122223333/iam", "GetAccountAuthorizationDetails 111122223333", "not allowed", "AccessDenied"),
+        LoadError("aws:111122223333/organizations", "ListRoots 111122223333", "not in an organization",
+                  "AWSOrganizationsNotInUseException"),
+        LoadError("aws:111122223333/us-west-2", f"GetKeyPolicy {other.arn}", "denied", "AccessDeniedException"),
+    ])
+    path = tmp_path / "snap.json"
+    path.write_text(snapshot.to_json())
+    code, out, _ = explain("--snapshot", str(path), "--principal", ALICE, "--action", "kms:Decrypt",
+                           "--resource", "alias/app", "--format", "json")
+    missing = json.loads(out)["missing"]
+    assert code == 0 and any("GetAccountAuthorizationDetails" in m and "AccessDenied" in m for m in missing)
+    assert any("not in the snapshot" in m for m in missing)  # alice's identity policies are unknown
+    assert not any("organization" in m for m in missing) and not any("0987dcba" in m for m in missing)
+    code, out, _ = explain("--snapshot", str(path), "--principal", ALICE, "--action", "kms:Decrypt",
+                           "--resource", other.arn)
+    assert "Missing data" in out and "GetKeyPolicy" in out

@@ -44,6 +44,8 @@ class VerdictBanner(Static):
             parts += [("\nSmallest change: ", "bold"), decision.suggestion]
         for hint in decision.if_known:
             parts += [("\nUnknown context: ", "bold"), hint]
+        for missing in decision.missing:
+            parts += [("\nMissing data: ", "bold"), missing]
         if note:
             parts.append((f"\n{note}", "italic"))
         self.update(Content.assemble(*parts))
