@@ -27,9 +27,9 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
         Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything", id="policy-cancel"),
     ]
 
-    def __init__(self, source: str, kind: str, text: str) -> None:
+    def __init__(self, source: str, kind: str, text: str, line: int | None = None) -> None:
         super().__init__()
-        self.source, self.kind, self.text = source, kind, text
+        self.source, self.kind, self.text, self.line = source, kind, text, line
         self.valid = True
 
     def compose(self) -> ComposeResult:
@@ -39,7 +39,10 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
             yield Static(id="policy-status")
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.focus()
+        if self.line:  # start at the statement the trace was showing
+            area.move_cursor((self.line - 1, 0), center=True)
         self._validate()
 
     @on(TextArea.Changed)

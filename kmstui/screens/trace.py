@@ -222,7 +222,8 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
             self.notify("Highlight a step whose evidence is a policy statement, then press w to edit that policy.",
                         severity="warning")
             return
-        self.app.push_screen(PolicyEditorScreen(policy.source, policy.kind, policy.text), self._edited_policy)
+        line = view.shown_lines[0] if view.shown_lines else None
+        self.app.push_screen(PolicyEditorScreen(policy.source, policy.kind, policy.text, line), self._edited_policy)
 
     def _edited_policy(self, result: tuple[str, str] | None) -> None:
         if result is None:
