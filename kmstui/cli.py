@@ -12,8 +12,8 @@ import sys
 from typing import Sequence
 
 from kmstui import __version__
+from kmstui.cli_errors import EXIT_BAD_INPUT, EXIT_OK
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 class UsageError(Exception):

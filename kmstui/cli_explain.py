@@ -8,15 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from kmstui.cli_errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 from kmstui.policy import PolicyError
 from kmstui.snapshot import SnapshotError
 from kmstui.sources.errors import SourceError
 
-EXIT_OK, EXIT_EXPECT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class ExplainInputError(Exception):
-    """Bad input: one line, exit 2."""
+EXIT_EXPECT_FAILED = 1
 
 
 def add_explain_parser(commands: Any) -> None:
@@ -69,7 +66,7 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
         for policy in policies.policies():
             for warning in policy.warnings:
                 print(f"kmstui: warning: {warning}", file=sys.stderr)
-    except (PolicyError, RequestError, ExplainInputError, SourceError, SnapshotError) as error:
+    except (PolicyError, RequestError, InputError, SourceError, SnapshotError) as error:
         print(f"kmstui: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "json":
@@ -94,7 +91,7 @@ def _from_snapshot(args: argparse.Namespace) -> tuple[Any, Any]:
 
     given = [f"--{name.replace('_', '-')}" for name in _FILE_OPTIONS if getattr(args, name)]
     if given:
-        raise ExplainInputError(f"{', '.join(given)} cannot be combined with a snapshot, the demo or an account")
+        raise InputError(f"{', '.join(given)} cannot be combined with a snapshot, the demo or an account")
     snapshot = load_snapshot(args)
     context = _context(args.context, args.context_file)
     return snapshot.question(args.principal, args.action, args.resource, context, not args.no_derive)
@@ -125,9 +122,9 @@ def _read(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise ExplainInputError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise ExplainInputError(f"{path}: not UTF-8 text") from None
+        raise InputError(f"{path}: not UTF-8 text") from None
 
 
 def _policy(path: str | None, kind: str) -> Any:
@@ -147,7 +144,7 @@ def _key_policies(values: list[str]) -> Any:
     if len(pairs) == 1 and pairs[0][0] is None:
         return _policy(pairs[0][1], "key_policy")
     if any(key is None for key, _ in pairs):
-        raise ExplainInputError("with several --key-policy options, give each as KEY-ID-OR-ARN=FILE")
+        raise InputError("with several --key-policy options, give each as KEY-ID-OR-ARN=FILE")
     return {key: _policy(path, "key_policy") for key, path in pairs}
 
 
@@ -159,7 +156,7 @@ def _level(path: str, kind: str) -> list[Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ExplainInputError(f"{path}, line {error.lineno}: not valid JSON: {error.msg}") from None
+        raise InputError(f"{path}, line {error.lineno}: not valid JSON: {error.msg}") from None
     if isinstance(data, list):
         return [parse_policy(item, kind, source=f"{path} [{index + 1}]") for index, item in enumerate(data)]
     return [parse_policy(text, kind, source=path)]
@@ -172,7 +169,7 @@ def _json(path: str | None, unwrap: str | None) -> Any:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ExplainInputError(f"{path}, line {error.lineno}: not valid JSON: {error.msg}") from None
+        raise InputError(f"{path}, line {error.lineno}: not valid JSON: {error.msg}") from None
     if unwrap and isinstance(data, dict) and unwrap in data:
         data = data[unwrap]
     return data
@@ -183,12 +180,12 @@ def _context(pairs: list[str], path: str | None) -> dict[str, Any]:
     if path:
         data = _json(path, None)
         if not isinstance(data, dict):
-            raise ExplainInputError(f"{path}: the context file must be a JSON object of keys to values")
+            raise InputError(f"{path}: the context file must be a JSON object of keys to values")
         context.update(data)
     from_file = set(context)
     for pair in pairs:
         if "=" not in pair:
-            raise ExplainInputError(f"--context {pair!r}: expected KEY=VALUE")
+            raise InputError(f"--context {pair!r}: expected KEY=VALUE")
         key, value = (part.strip() for part in pair.split("=", 1))
         if key in context and key not in from_file:  # a repeated --context key: several values
             existing = context[key]

@@ -15,15 +15,13 @@ from typing import Any, TextIO
 
 from kmstui.findings import RULES, SEVERITIES, Finding, policy_findings, severity_at_least, snapshot_findings
 from kmstui.policy import PolicyError, parse_policy
+from kmstui.cli_errors import EXIT_BAD_INPUT, EXIT_OK, InputError
+from kmstui.cli_sources import add_source_arguments, load_snapshot, wants_snapshot
 from kmstui.snapshot import FORMAT as SNAPSHOT_FORMAT
 from kmstui.snapshot import Snapshot, SnapshotError
 from kmstui.sources.errors import SourceError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class LintInputError(Exception):
-    """Bad input: one line, exit 2."""
+EXIT_FINDINGS = 1
 
 
 def add_lint_parser(commands: Any) -> None:
@@ -34,8 +32,7 @@ def add_lint_parser(commands: Any) -> None:
         "policy files, a snapshot or the demo account. Rules: " + ", ".join(RULES) + ".",
     )
     lint.add_argument("path", nargs="?", metavar="PATH", help="a policy file or a folder of .json policy files")
-    lint.add_argument("--snapshot", metavar="FILE", help="a saved snapshot, saved AWS CLI output, or a folder of them")
-    lint.add_argument("--demo", action="store_true", help="the bundled demo account")
+    add_source_arguments(lint, title="or lint what a source loads")
     lint.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     lint.add_argument("--fail-on", choices=SEVERITIES, default=None, metavar="SEVERITY",
                       help="exit 1 when a finding of this severity or worse exists: high, medium, low, info "
@@ -46,7 +43,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -
     err = err or sys.stderr
     try:
         findings, what = _collect(args, err)
-    except (PolicyError, SourceError, SnapshotError, LintInputError) as error:
+    except (PolicyError, SourceError, SnapshotError, InputError) as error:
         print(f"kmstui: error: {error}", file=err)
         return EXIT_BAD_INPUT
     if args.format == "json":
@@ -67,26 +64,14 @@ def summary(findings: list[Finding], what: str) -> str:
 
 
 def _collect(args: argparse.Namespace, err: TextIO) -> tuple[list[Finding], str]:
-    chosen = [name for name, on in (("PATH", bool(args.path)), ("--snapshot", bool(args.snapshot)),
-                                     ("--demo", bool(args.demo))) if on]
-    if len(chosen) != 1:
-        raise LintInputError("give one of PATH, --snapshot FILE or --demo" if not chosen
-                             else f"choose one of {' or '.join(chosen)}")
-    if args.demo:
-        try:
-            from kmstui.sources.demo import load_demo
-        except ImportError:
-            raise LintInputError("--demo: the demo account is not available in this build") from None
-        return snapshot_findings(load_demo()), "the demo account"
-    if args.snapshot:
-        try:
-            from kmstui.sources.files import load_path
-        except ImportError:
-            raise LintInputError(f"{args.snapshot}: loading snapshots is not available in this build") from None
-        snapshot = load_path(args.snapshot)
-        _warn_load_errors(snapshot, err)
-        return snapshot_findings(snapshot), args.snapshot
-    return lint_path(Path(args.path)), args.path
+    if bool(args.path) == wants_snapshot(args):
+        raise InputError("give a PATH, or a source (--snapshot PATH, --demo, --profile/--region), not both"
+                         if args.path else "give a PATH, --snapshot PATH, --demo or --profile/--region")
+    if args.path:
+        return lint_path(Path(args.path)), args.path
+    snapshot = load_snapshot(args, err)  # says on stderr what could not be loaded
+    what = "the demo account" if getattr(args, "demo", False) else (args.snapshot or "the account")
+    return snapshot_findings(snapshot), what
 
 
 def lint_path(path: Path) -> list[Finding]:
@@ -94,10 +79,10 @@ def lint_path(path: Path) -> list[Finding]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.json") if p.is_file())
         if not files:
-            raise LintInputError(f"{path}: no .json policy files in this folder")
+            raise InputError(f"{path}: no .json policy files in this folder")
         return [finding for file in files for finding in lint_file(file)]
     if not path.exists():
-        raise LintInputError(f"{path}: no such file or folder")
+        raise InputError(f"{path}: no such file or folder")
     return lint_file(path)
 
 
@@ -148,11 +133,7 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise LintInputError(f"{path}: not UTF-8 text") from None
+        raise InputError(f"{path}: not UTF-8 text") from None
     except OSError as error:
-        raise LintInputError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
 
-
-def _warn_load_errors(snapshot: Snapshot, err: TextIO) -> None:
-    for error in snapshot.errors:
-        print(f"kmstui: warning: {error.what}: {error.message} (not linted)", file=err)

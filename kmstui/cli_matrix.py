@@ -11,14 +11,12 @@ import os
 import sys
 from typing import Any, TextIO
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from kmstui.cli_errors import EXIT_BAD_INPUT, EXIT_OK, InputError
+from kmstui.cli_sources import add_source_arguments
+
 # Above this many cells the CLI evaluates rows in one process per CPU (see kmstui.matrix.iter_rows).
 PARALLEL_CELLS = 20_000
 LEGEND = "✓ allowed   ✗ explicitly denied   · implicitly denied   ! could not be evaluated"
-
-
-class MatrixInputError(Exception):
-    """Bad input: one line, exit 2."""
 
 
 def add_matrix_parser(commands: Any) -> None:
@@ -32,8 +30,7 @@ def add_matrix_parser(commands: Any) -> None:
     )
     parser.add_argument("--key", metavar="KEY", help="the key: id, ARN, alias name or alias ARN")
     parser.add_argument("--principal", metavar="PRINCIPAL", help="the principal: user or role name, or an ARN")
-    parser.add_argument("--snapshot", metavar="PATH", help="a saved snapshot, a file of saved AWS CLI output, or a folder")
-    parser.add_argument("--demo", action="store_true", help="the bundled demo account (no AWS needed)")
+    add_source_arguments(parser, title="where policies come from")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     parser.add_argument("--allowed-only", action="store_true", help="only rows allowed at least one action")
     parser.add_argument("--actions", metavar="PATTERN",
@@ -51,16 +48,16 @@ def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) 
 
     try:
         if bool(args.key) == bool(args.principal):
-            raise MatrixInputError("give exactly one of --key KEY or --principal PRINCIPAL")
+            raise InputError("give exactly one of --key KEY or --principal PRINCIPAL")
         if args.workers is not None and args.workers < 1:
-            raise MatrixInputError("--workers must be 1 or more")
+            raise InputError("--workers must be 1 or more")
         columns = select_actions(args.actions)
-        snapshot = _load(args)
+        snapshot = _load(args, err)
         if args.key:
             matrix = plan_key_matrix(snapshot, args.key, columns)
         else:
             matrix = plan_principal_matrix(snapshot, args.principal, columns)
-    except (MatrixInputError, MatrixError, SnapshotError, SourceError, PolicyError) as error:
+    except (InputError, MatrixError, SnapshotError, SourceError, PolicyError) as error:
         text = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"kmstui: error: {text}", file=err)
         return EXIT_BAD_INPUT
@@ -80,18 +77,12 @@ def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) 
     return EXIT_OK
 
 
-def _load(args: argparse.Namespace) -> Any:
-    if args.snapshot and args.demo:
-        raise MatrixInputError("choose one source: --snapshot PATH or --demo")
-    if args.demo:
-        from kmstui.sources.demo import load_demo
+def _load(args: argparse.Namespace, err: TextIO) -> Any:
+    from kmstui.cli_sources import load_snapshot, wants_snapshot
 
-        return load_demo()
-    if args.snapshot:
-        from kmstui.sources.files import load_path
-
-        return load_path(args.snapshot)
-    raise MatrixInputError("say where policies come from: --snapshot PATH or --demo")
+    if not wants_snapshot(args):
+        raise InputError("say where policies come from: --snapshot PATH, --demo or --profile/--region")
+    return load_snapshot(args, err)
 
 
 def _fill(matrix: Any, workers: int, err: TextIO) -> None:

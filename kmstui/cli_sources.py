@@ -29,30 +29,29 @@ def add_source_arguments(parser: argparse.ArgumentParser, with_cache: bool = Tru
 
 
 def wants_account(args: argparse.Namespace) -> bool:
-    return bool(args.profile or args.region or args.endpoint_url)
+    return bool(getattr(args, "profile", None) or getattr(args, "region", None) or getattr(args, "endpoint_url", None))
 
 
 def wants_snapshot(args: argparse.Namespace) -> bool:
-    return bool(args.snapshot or args.demo or wants_account(args))
+    return bool(getattr(args, "snapshot", None) or getattr(args, "demo", False) or wants_account(args))
 
 
 def load_snapshot(args: argparse.Namespace, err: TextIO = sys.stderr) -> Snapshot:
     """The Snapshot the options name; raises SourceError / SnapshotError with one line."""
-    chosen = [name for name, on in (("--snapshot", bool(args.snapshot)), ("--demo", args.demo),
+    chosen = [name for name, on in (("--snapshot", bool(getattr(args, "snapshot", None))), ("--demo", getattr(args, "demo", False)),
                                      ("--profile/--region/--endpoint-url", wants_account(args))) if on]
     if len(chosen) > 1:
         raise SourceError(f"choose one source: {' or '.join(chosen)}")
-    if args.demo:
+    if getattr(args, "demo", False):
         from kmstui.sources.demo import load_demo
 
         return load_demo()
-    if args.snapshot:
+    if getattr(args, "snapshot", None):
         from kmstui.sources.files import load_path
 
         snapshot = load_path(args.snapshot)
-        for error in snapshot.errors:
-            if error.source.startswith("file:") or error.source == args.snapshot or args.snapshot in error.source:
-                print(f"kmstui: warning: {error.what}: {error.message}", file=err)
+        for error in snapshot.errors:  # files that could not be used, or what a saved load missed
+            print(f"kmstui: warning: {error.what}: {error.message}", file=err)
         return snapshot
     return load_account_cached(args, err)
 

@@ -365,7 +365,7 @@ def test_cli_bad_input_exits_2_with_one_line(snapshot_file: str) -> None:
     for argv, message in [
         (["--snapshot", snapshot_file], "exactly one of --key"),
         (["--key", "k", "--principal", "p", "--snapshot", snapshot_file], "exactly one of --key"),
-        (["--key", "alias/with-iam"], "--snapshot PATH or --demo"),
+        (["--key", "alias/with-iam"], "--snapshot PATH, --demo or --profile/--region"),
         (["--key", "alias/with-iam", "--snapshot", snapshot_file, "--demo"], "choose one source"),
         (["--key", "alias/nope", "--snapshot", snapshot_file], "no key 'alias/nope'"),
         (["--principal", "nobody", "--snapshot", snapshot_file], "no principal 'nobody'"),
