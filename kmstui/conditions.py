@@ -61,7 +61,7 @@ class Clause:
         return self.operator in NEGATED
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClauseResult:
     """How one clause came out against a request, for the trace."""
 

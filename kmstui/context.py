@@ -18,7 +18,7 @@ from kmstui.principals import Caller
 GIVEN, DERIVED, DEFAULT, UNKNOWN = "given", "derived", "default", "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ContextValue:
     name: str
     values: tuple[str, ...]
@@ -82,7 +82,7 @@ def to_text_values(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class KeyFacts:
     """What is known about the key for derivation."""
 

@@ -90,7 +90,7 @@ def normalize_aws_principal(value: str) -> str:
     return f"arn:aws:iam::{text}:root" if _ACCOUNT.match(text) else text
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PrincipalMatch:
     """How a statement's principal list named the caller."""
 
