@@ -82,7 +82,8 @@ class PolicySet:
         self.vpc_endpoint: tuple[Policy, ...] = tuple(
             parse_policy(p, "vpc_endpoint", f"VPC endpoint policy {i + 1}") for i, p in enumerate(vpc_endpoint or ())
         )
-        self.grants = PerKey(list(grants) if isinstance(grants, (list, tuple)) else grants, _grants)
+        self.grants = PerKey(list(grants) if isinstance(grants, (list, tuple)) else grants,
+                             lambda v, k: parse_grants(v))
         self.key_metadata = PerKey(key_metadata, lambda v, k: dict(v))
         self.key_tags = PerKey(key_tags, lambda v, k: _tags(v))
         self.aliases: tuple[dict[str, Any], ...] | None = tuple(dict(a) for a in aliases) if aliases is not None else None
@@ -113,16 +114,17 @@ def _levels(levels: Sequence[Sequence[Any]], kind: str, label: str) -> tuple[tup
     return tuple(parsed)
 
 
-def _grants(value: Any, key: str | None) -> tuple[dict[str, Any], ...]:
+def parse_grants(value: Any, source: str = "grants") -> tuple[dict[str, Any], ...]:
+    """``list-grants`` entries (or the whole output), checked for what the engine reads."""
     if isinstance(value, Mapping) and "Grants" in value:
         value = value["Grants"]
     if not isinstance(value, (list, tuple)):
-        raise PolicyError("grants", None, "Grants", "must be a list of list-grants entries")
+        raise PolicyError(source, None, "Grants", "must be a list of list-grants entries")
     for index, grant in enumerate(value):
         if not isinstance(grant, Mapping) or not isinstance(grant.get("Operations"), list):
-            raise PolicyError("grants", None, f"Grants[{index}]", "each grant needs an Operations list")
+            raise PolicyError(source, None, f"Grants[{index}]", "each grant needs an Operations list")
         if not (grant.get("GranteePrincipal") or grant.get("GranteeServicePrincipal") or grant.get("RetiringPrincipal")):
-            raise PolicyError("grants", None, f"Grants[{index}]", "a grant needs a GranteePrincipal")
+            raise PolicyError(source, None, f"Grants[{index}]", "a grant needs a GranteePrincipal")
     return tuple(dict(g) for g in value)
 
 

@@ -337,5 +337,11 @@ class Snapshot:
                 return copy
         raise SnapshotError(f"no policy named {source!r} in the snapshot")
 
+    def with_grants(self, key_ref: str, grants: list[dict[str, Any]]) -> "Snapshot":
+        """A copy in which the key's grants are ``grants`` (for what-if edits)."""
+        copy = Snapshot.from_dict(self.to_dict())
+        copy.find_key(key_ref).grants = [dict(g) for g in grants]
+        return copy
+
     def _alias_is_new(self, alias: str) -> bool:
         return not any(alias in (a.get("AliasName"), a.get("AliasArn")) for k in self.keys for a in k.aliases)

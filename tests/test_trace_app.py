@@ -128,3 +128,32 @@ async def test_trace_at_80x24_stacks_the_panes(sample_snapshot) -> None:
         assert app.trace_screen.has_class("-narrow")
         await pilot.press("n")
         assert app.trace_screen.query_one(StepList).current is not None
+
+
+async def test_what_if_on_grants_and_saving_the_edits(sample_snapshot, tmp_path: Path) -> None:
+    from kmstui.screens.picker import PickerScreen
+    from kmstui.snapshot import Snapshot
+
+    app = make_app(snapshot=sample_snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        screen.export_dir = tmp_path
+        await pilot.press("W")
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press(*"grants", "enter")
+        editor = app.screen
+        assert isinstance(editor, PolicyEditorScreen) and editor.kind == "grants"
+        grant = {"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "GrantId": "g-1",
+                 "GranteePrincipal": "arn:aws:iam::111122223333:role/AppRole", "Operations": ["Decrypt"]}
+        editor.query_one("#policy-text").load_text(json.dumps([{"Operations": "Decrypt"}]))
+        await pilot.pause()
+        assert not editor.valid  # Operations must be a list
+        editor.query_one("#policy-text").load_text(json.dumps([grant], indent=2))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.decision.result == "Allowed" and screen.decision.decided_by == "grant"
+        await pilot.press("s")
+        saved = Snapshot.from_json(screen.last_export.read_text())
+        assert saved.keys[0].grants == [grant] and sample_snapshot.keys[0].grants == []

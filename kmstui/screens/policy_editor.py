@@ -1,4 +1,4 @@
-"""The what-if policy editor: edit a policy's JSON, validated as you type, applied in memory only."""
+"""The what-if editor: a policy's JSON (or a key's grants), validated as you type, applied in memory only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+import json
+
 from kmstui.policy import PolicyError, parse_policy
+from kmstui.policy_set import parse_grants
 
 
 class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
@@ -48,8 +51,15 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
     @on(TextArea.Changed)
     def _validate(self, event: object = None) -> None:
         status = self.query_one("#policy-status", Static)
+        text = self.query_one(TextArea).text
         try:
-            parse_policy(self.query_one(TextArea).text, self.kind, source=self.source)
+            if self.kind == "grants":
+                try:
+                    parse_grants(json.loads(text), source=self.source)
+                except json.JSONDecodeError as error:
+                    raise PolicyError(self.source, error.lineno, "JSON", f"not valid JSON: {error.msg}") from None
+            else:
+                parse_policy(text, self.kind, source=self.source)
         except PolicyError as error:
             self.valid = False
             status.set_class(True, "-invalid")
@@ -57,7 +67,7 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
             return
         self.valid = True
         status.set_class(False, "-invalid")
-        status.update("✓ valid policy")
+        status.update("✓ valid grants" if self.kind == "grants" else "✓ valid policy")
 
     def action_apply(self) -> None:
         if not self.valid:

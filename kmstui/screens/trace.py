@@ -7,6 +7,7 @@ marked. Nothing is ever written to an account.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,9 @@ The **Trace** decides one request the way AWS does and shows every step: explici
 cross-account use, then the three doors (the key policy names the principal; the key policy enables
 IAM policies; a grant). Pick the principal (`i`), action (`a`) and key (`k`); set request context
 (`x`). Walk the steps with `n`/`p` or the arrows: each shows its evidence beside the policy, scrolled
-to the statement. `w` edits that policy to see what would change; `e` exports the trace.
+to the statement. `w` edits that policy to see what would change (`W`: any policy of the request, or
+a key's grants; `u` drops the edits; `s` saves them as a new snapshot file, never to AWS); `e`/`E`
+export the trace as Markdown/JSON, `y` copies it.
 """
     BINDINGS = [
         Binding("i", "pick_principal", "Principal", tooltip="Choose the principal (who is asking)", id="pick-principal"),
@@ -50,7 +53,11 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
         Binding("k", "pick_key", "Key", tooltip="Choose the key (by alias or id)", id="pick-key"),
         Binding("x", "edit_context", "Context", tooltip="Edit the request context (condition keys)", id="edit-context"),
         Binding("w", "what_if", "What-if", tooltip="Edit the policy beside the trace and re-run", id="what-if"),
+        Binding("W", "what_if_any", "Edit any", tooltip="What-if: choose any policy or grant list of this request to edit",
+                id="what-if-any", show=False),
         Binding("u", "undo_what_if", "Undo edits", tooltip="Drop every what-if edit", id="undo-what-if", show=False),
+        Binding("s", "save_edits", "Save edits", tooltip="Save the edited data as a new snapshot file (never to AWS)",
+                id="save-edits", show=False),
         Binding("e", "export('markdown')", "Export", tooltip="Export the trace to a Markdown file", id="export-markdown"),
         Binding("E", "export('json')", "Export JSON", tooltip="Export the trace to a JSON file", id="export-json", show=False),
         Binding("y", "copy", "Copy", tooltip="Copy the trace as Markdown", id="copy-trace"),
@@ -225,12 +232,40 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
         line = view.shown_lines[0] if view.shown_lines else None
         self.app.push_screen(PolicyEditorScreen(policy.source, policy.kind, policy.text, line), self._edited_policy)
 
+    def action_what_if_any(self) -> None:
+        """Pick any policy that applies to this request, or the grants of one of its keys, to edit."""
+        if self.decision is None:
+            self.notify("Ask a question first.", severity="warning")
+            return
+        items = [PickItem(source, source, policy.kind.replace("_", " ")) for source, policy in self.policies.items()
+                 if policy.text is not None]
+        snapshot = self.edited or self.snapshot
+        for part in self.decision.trace.parts:
+            if ":key/" in part.resource:
+                key = snapshot.find_key(part.resource)
+                items.append(PickItem(f"grants of {key.key_id}", f"grants of {key.key_id}", f"{len(key.grants)} grant(s)"))
+        self.app.push_screen(PickerScreen("What-if: edit", items), self._pick_edit)
+
+    def _pick_edit(self, source: str | None) -> None:
+        if not source:
+            return
+        if source.startswith("grants of "):
+            key = (self.edited or self.snapshot).find_key(source.removeprefix("grants of "))
+            self.app.push_screen(PolicyEditorScreen(source, "grants", json.dumps(key.grants, indent=2)), self._edited_policy)
+            return
+        policy = self.policies[source]
+        self.app.push_screen(PolicyEditorScreen(policy.source, policy.kind, policy.text or ""), self._edited_policy)
+
     def _edited_policy(self, result: tuple[str, str] | None) -> None:
         if result is None:
             return
         source, text = result
         try:
-            self.edited = (self.edited or self.snapshot).with_policy_text(source, text)
+            base = self.edited or self.snapshot
+            if source.startswith("grants of "):
+                self.edited = base.with_grants(source.removeprefix("grants of "), json.loads(text))
+            else:
+                self.edited = base.with_policy_text(source, text)
         except SnapshotError as error:
             self.notify(str(error), severity="error")
             return
@@ -241,6 +276,20 @@ to the statement. `w` edits that policy to see what would change; `e` exports th
             self.edited, self.before = None, None
             self.rerun()
             self.notify("What-if edits dropped.")
+
+    def action_save_edits(self) -> None:
+        """Write the what-if data as a new snapshot file: load it with --snapshot; AWS is never touched."""
+        if self.edited is None:
+            self.notify("No what-if edits to save.", severity="warning")
+            return
+        path = self.export_dir / f"kmstui-what-if-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        try:
+            path.write_text(self.edited.to_json(), encoding="utf-8")
+        except OSError as error:
+            self.notify(f"Cannot write {path}: {error.strerror or error}", severity="error")
+            return
+        self.last_export = path
+        self.notify(f"Edits saved as a new snapshot: {path}")
 
     # -- export ----------------------------------------------------------------------------
     def action_export(self, kind: str) -> None:
