@@ -66,3 +66,18 @@ async def test_ctrl_r_reloads_the_current_source() -> None:
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.snapshot is not before)
         assert app.source.kind == "demo" and app.snapshot.to_dict() == before.to_dict()
+
+
+async def test_profiles_and_regions_are_suggested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile audit]\nregion = us-west-2\n[profile prod-readonly]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("ctrl+o")
+        dialog = app.screen
+        await wait_until(pilot, lambda: dialog.regions)
+        assert {"audit", "prod-readonly"} <= set(dialog.profiles) and "us-west-2" in dialog.regions
+        suggester = dialog.query_one("#load-regions").suggester
+        assert await suggester.get_suggestion("us-east-1, eu-we") == "us-east-1, eu-west-1"

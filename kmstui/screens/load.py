@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
@@ -71,6 +72,24 @@ def load_source(source: Source, progress: Any = None, cancel: threading.Event | 
     return snapshot
 
 
+class LastItemSuggester(Suggester):
+    """Completes the last item of a comma-separated list (``us-east-1, eu-we`` → ``eu-west-1``)."""
+
+    def __init__(self, items: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.items = items
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, _, last = value.rpartition(",")
+        last = last.lstrip()
+        if not last:
+            return None
+        match = next((item for item in self.items if item.startswith(last)), None)
+        if match is None:
+            return None
+        return (head + ", " if head else "") + match
+
+
 class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
     """Choose what to load; shows progress; returns the loaded Snapshot and its Source."""
 
@@ -92,6 +111,8 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
     def __init__(self) -> None:
         super().__init__()
         self._cancel: threading.Event | None = None
+        self.profiles: list[str] = []
+        self.regions: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -114,6 +135,25 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
     def on_mount(self) -> None:
         self.query_one("#load-path", Input).focus()
         self._list_cached()
+        self._offer_profiles_and_regions()
+
+    @work(thread=True, group="load-choices")
+    def _offer_profiles_and_regions(self) -> None:
+        """Suggest the configured profiles and KMS's regions as you type (botocore loads off the UI thread)."""
+        try:
+            import botocore.session
+
+            session = botocore.session.Session()
+            profiles = sorted(session.available_profiles)
+            regions = sorted(session.get_available_regions("kms"))
+        except Exception:  # noqa: BLE001 - suggestions are a convenience; a broken config must not stop loading
+            return
+        self.app.call_from_thread(self._set_suggestions, profiles, regions)
+
+    def _set_suggestions(self, profiles: list[str], regions: list[str]) -> None:
+        self.query_one("#load-profile", Input).suggester = SuggestFromList(profiles, case_sensitive=True)
+        self.query_one("#load-regions", Input).suggester = LastItemSuggester(regions)
+        self.profiles, self.regions = profiles, regions
 
     def _list_cached(self) -> None:
         from kmstui.sources.cache import SnapshotCache, age_text

@@ -33,7 +33,8 @@ class MatrixScreen(Screen):
     HELP = """\
 The **Access matrix** decides every KMS key action for every principal on one key (`k`), or for one
 principal on every key (`i`): ✓ allowed, ✗ explicitly denied, · implicitly denied. `f` shows only
-rows with an allowed cell, `/` filters the rows, `enter` on a cell opens its trace.
+rows with an allowed cell, `g` shows one group of actions at a time, `/` filters the rows, `enter` on
+a cell opens its trace.
 """
     BINDINGS = [
         Binding("k", "pick_key", "Key", tooltip="The matrix of one key: every principal × action", id="matrix-key"),
@@ -42,6 +43,8 @@ rows with an allowed cell, `/` filters the rows, `enter` on a cell opens its tra
         Binding("f", "toggle_allowed", "Allowed only", tooltip="Show only rows with at least one allowed cell",
                 id="matrix-allowed"),
         Binding("slash", "filter", "Filter", tooltip="Filter the rows by name", id="matrix-filter"),
+        Binding("g", "next_group", "Action group", tooltip="Show one group of actions at a time: cryptographic, key "
+                "management, grants, tags and aliases, or all", id="matrix-group"),
         Binding("escape", "cancel", "Stop", tooltip="Stop filling the matrix", id="matrix-cancel", show=False),
     ]
 
@@ -51,6 +54,7 @@ rows with an allowed cell, `/` filters the rows, `enter` on a cell opens its tra
         self.matrix: Matrix | None = None
         self.allowed_only = False
         self.query_text = ""
+        self.group: str | None = None  # an action group shown alone, or None for every action
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
@@ -90,11 +94,7 @@ rows with an allowed cell, `/` filters the rows, `enter` on a cell opens its tra
         self.query_one("#matrix-subject", Static).update(
             f" [b]{what.title()}[/b] {matrix.label}  ·  {len(matrix.rows)} rows × {len(matrix.actions)} actions"
             f"  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied{notes}")
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_column("principal" if matrix.kind == "key" else "key", key="row")
-        for action in matrix.actions:
-            table.add_column(_short(action), key=action)
+        self._columns()
         progress = self.query_one(ProgressBar)
         progress.update(total=len(matrix.rows), progress=0)
         self._fill(matrix, self._cancel)
@@ -107,6 +107,25 @@ rows with an allowed cell, `/` filters the rows, `enter` on a cell opens its tra
             if cancel.is_set():
                 return
             self.app.call_from_thread(self._add_row, matrix, row)
+
+    @property
+    def shown_actions(self) -> tuple[str, ...]:
+        if self.matrix is None:
+            return ()
+        if self.group is None:
+            return self.matrix.actions
+        from kmstui.matrix import group_actions
+
+        wanted = set(group_actions(self.matrix.actions).get(self.group, ()))
+        return tuple(a for a in self.matrix.actions if a in wanted)
+
+    def _columns(self) -> None:
+        assert self.matrix is not None
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_column("principal" if self.matrix.kind == "key" else "key", key="row")
+        for action in self.shown_actions:
+            table.add_column(_short(action), key=action)
 
     def _add_row(self, matrix: Matrix, row: Row) -> None:
         if matrix is not self.matrix:
@@ -123,7 +142,7 @@ rows with an allowed cell, `/` filters the rows, `enter` on a cell opens its tra
     def _append(self, row: Row) -> None:
         assert self.matrix is not None
         cells = [Text(row.label)]
-        for action in self.matrix.actions:
+        for action in self.shown_actions:
             cell = row.cells.get(action)
             glyph = row.glyph(action)
             cells.append(_styled(glyph, cell.result if cell is not None else ""))
@@ -146,6 +165,17 @@ rows with an allowed cell, `/` filters the rows, `enter` on a cell opens its tra
     def action_pick_principal(self) -> None:
         items = [PickItem(p.arn, p.name, f"{p.kind} · {p.arn}") for p in self.snapshot.principals if p.kind != "group"]
         self.app.push_screen(PickerScreen("Matrix of principal", items), lambda value: value and self.show_principal(value))
+
+    def action_next_group(self) -> None:
+        if self.matrix is None:
+            return
+        from kmstui.matrix import group_actions
+
+        groups = [None, *group_actions(self.matrix.actions)]
+        self.group = groups[(groups.index(self.group) + 1) % len(groups)]
+        self._columns()
+        self._refill()
+        self.notify(f"Actions: {self.group or 'all'}")
 
     def action_toggle_allowed(self) -> None:
         self.allowed_only = not self.allowed_only
