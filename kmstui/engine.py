@@ -22,11 +22,6 @@ from kmstui.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, Decisio
 
 __all__ = ["Request", "PolicySet", "evaluate", "RequestError"]
 
-DOCS = {
-    "key-policy": "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html",
-    "cross-account": "https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html",
-}
-
 
 def evaluate(request: Request, policies: PolicySet, now: datetime | None = None) -> Decision:
     """Decide ``request`` against ``policies``; raises :class:`RequestError` for a bad request."""

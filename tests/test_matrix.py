@@ -392,3 +392,13 @@ def test_cli_module_imports_neither_textual_nor_boto3() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'boto3', 'botocore')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cell_decision_recomputes_the_full_trace(snapshot: Snapshot) -> None:
+    matrix = matrix_for_key(snapshot, "alias/with-iam")
+    for row in matrix.rows[:3]:
+        for action in ("kms:Decrypt", "kms:ScheduleKeyDeletion"):
+            decision = matrix.cell_decision(row, action)
+            cell = matrix.cell(row.principal, action)
+            assert (decision.result, decision.decided_by) == (cell.result, cell.decided_by)
+            assert decision.trace.steps  # the trace a UI opens for the cell
