@@ -10,7 +10,6 @@ from typing import Any, TextIO
 
 from kmstui.cli_errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 from kmstui.policy import PolicyError
-from kmstui.snapshot import SnapshotError
 from kmstui.sources.errors import SourceError
 
 EXIT_EXPECT_FAILED = 1
@@ -56,6 +55,7 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
     from kmstui.trace_render import render_json, render_markdown, render_text
 
     from kmstui.cli_sources import wants_snapshot
+    from kmstui.snapshot import SnapshotError
 
     try:
         if wants_snapshot(args):

@@ -13,13 +13,16 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, TextIO
 
-from kmstui.findings import RULES, SEVERITIES, Finding, policy_findings, severity_at_least, snapshot_findings
-from kmstui.policy import PolicyError, parse_policy
+from typing import TYPE_CHECKING
+
 from kmstui.cli_errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 from kmstui.cli_sources import add_source_arguments, load_snapshot, wants_snapshot
-from kmstui.snapshot import FORMAT as SNAPSHOT_FORMAT
-from kmstui.snapshot import Snapshot, SnapshotError
-from kmstui.sources.errors import SourceError
+
+if TYPE_CHECKING:
+    from kmstui.findings import Finding
+
+# The findings module is imported when lint runs, not when the CLI builds its parser (explain's start-up).
+SEVERITIES = ("high", "medium", "low", "info")
 
 EXIT_FINDINGS = 1
 
@@ -29,7 +32,7 @@ def add_lint_parser(commands: Any) -> None:
         "lint",
         help="find risky or ineffective statements in KMS key policies and IAM policies",
         description="Lint a policy file (an identity policy, or a key policy when it has a Principal), a folder of "
-        "policy files, a snapshot or the demo account. Rules: " + ", ".join(RULES) + ".",
+        "policy files, a snapshot, an account or the demo account. The rules are listed in README.md.",
     )
     lint.add_argument("path", nargs="?", metavar="PATH", help="a policy file or a folder of .json policy files")
     add_source_arguments(lint, title="or lint what a source loads")
@@ -40,6 +43,11 @@ def add_lint_parser(commands: Any) -> None:
 
 
 def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    from kmstui.findings import severity_at_least
+    from kmstui.policy import PolicyError
+    from kmstui.snapshot import SnapshotError
+    from kmstui.sources.errors import SourceError
+
     err = err or sys.stderr
     try:
         findings, what = _collect(args, err)
@@ -64,6 +72,8 @@ def summary(findings: list[Finding], what: str) -> str:
 
 
 def _collect(args: argparse.Namespace, err: TextIO) -> tuple[list[Finding], str]:
+    from kmstui.findings import snapshot_findings
+
     if bool(args.path) == wants_snapshot(args):
         raise InputError("give a PATH, or a source (--snapshot PATH, --demo, --profile/--region), not both"
                          if args.path else "give a PATH, --snapshot PATH, --demo or --profile/--region")
@@ -87,6 +97,11 @@ def lint_path(path: Path) -> list[Finding]:
 
 
 def lint_file(path: Path) -> list[Finding]:
+    from kmstui.findings import policy_findings, snapshot_findings
+    from kmstui.policy import parse_policy
+    from kmstui.snapshot import FORMAT as SNAPSHOT_FORMAT
+    from kmstui.snapshot import Snapshot
+
     text = _read(path)
     data = _json_or_none(text)
     if isinstance(data, dict) and data.get("format") == SNAPSHOT_FORMAT:

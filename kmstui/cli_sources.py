@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from kmstui.snapshot import Snapshot, SnapshotError
 from kmstui.sources.errors import SourceError
+
+if TYPE_CHECKING:
+    from kmstui.snapshot import Snapshot
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, with_cache: bool = True,
@@ -101,6 +103,8 @@ def load_account_with_progress(args: argparse.Namespace, err: TextIO = sys.stder
 
 def run_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) -> int:
     """``kmstui snapshot … -o FILE``: load and write a Snapshot (never changes the account)."""
+    from kmstui.snapshot import SnapshotError
+
     try:
         if not wants_snapshot(args):
             raise SourceError("say what to load: --profile/--region/--endpoint-url, --snapshot PATH, or --demo")
