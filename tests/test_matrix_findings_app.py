@@ -10,10 +10,11 @@ from kmstui.app import make_app
 
 
 async def wait_for_matrix(app, pilot) -> None:
-    for _ in range(50):
+    for _ in range(100):
         await pilot.pause(0.05)
         screen = app.screen
-        if screen.matrix is not None and screen.matrix.complete:
+        if (screen.matrix is not None and screen.matrix.complete
+                and screen.query_one(DataTable).row_count == len(screen.matrix.rows)):
             await pilot.pause()
             return
     raise AssertionError("the matrix did not fill")

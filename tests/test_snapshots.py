@@ -37,12 +37,18 @@ class TestReference:
 async def wait_for_matrix(pilot) -> None:
     import asyncio
 
-    for _ in range(100):
+    from textual.widgets import DataTable, ProgressBar
+
+    for _ in range(200):
         screen = pilot.app.screen
-        if getattr(screen, "matrix", None) is not None and screen.matrix.complete:
+        matrix = getattr(screen, "matrix", None)
+        # complete, and every row's callback has reached the table and the progress bar
+        if (matrix is not None and matrix.complete
+                and screen.query_one(DataTable).row_count == len(matrix.rows)
+                and screen.query_one(ProgressBar).progress == len(matrix.rows)):
             break
         await asyncio.sleep(0.05)
-    await pilot.pause()
+    await pilot.pause(0.3)
 
 
 class TestSections:
