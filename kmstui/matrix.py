@@ -10,10 +10,9 @@ matrix: the Snapshot's keys. Each cell is the engine's result and ``decided_by``
 :class:`~kmstui.trace.Decision` (with its trace) is recomputed on demand by
 :meth:`Matrix.cell_decision`, so a matrix of 100,000 cells does not hold 100,000 traces.
 
-Speed: for a row, the PolicySet is built once — from policies parsed once per matrix (the key
-policy, each principal's identity policies and boundary, SCP and RCP levels) — and every action is
-evaluated against it. Only the row key's own aliases go into its PolicySet: a request naming the
-key by ARN uses no other alias, and the engine scans the alias list on every evaluation.
+Speed: for a row, the PolicySet is built once by :meth:`Snapshot.policy_set` — which parses each
+policy once per Snapshot — and every action is evaluated against it. Only the row key's own aliases
+go into its PolicySet: a request naming the key by ARN uses no other alias.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from kmstui.snapshot import SnapshotError
 from kmstui.trace import ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED
 
 # Operations that need an alias besides the key: not a cell of a key × principal matrix.
@@ -552,109 +552,43 @@ def matrix_for_principal(snapshot: Any, principal_ref: str, actions: Iterable[st
 
 
 class _PolicySets:
-    """Builds the PolicySet of a (principal, key) pair as :meth:`Snapshot.policy_set` does, with every
-    policy parsed once per matrix and the Snapshot's principals indexed instead of scanned."""
+    """The (principal, key) PolicySets of a matrix, from :meth:`Snapshot.policy_set` (which parses
+    each policy once per Snapshot), with the errors a matrix reports as :class:`MatrixError`."""
 
     def __init__(self, snapshot: Any) -> None:
         self.snapshot = snapshot
-        self.by_arn: dict[str, Any] = {}
-        self.roles: dict[tuple[str, str], Any] = {}
-        self.groups: dict[tuple[str, str], tuple[int, Any]] = {}
-        for index, p in enumerate(snapshot.principals):
-            if p.kind == "group":
-                self.groups.setdefault((p.account, p.name), (index, p))
-                continue
-            self.by_arn.setdefault(p.arn, p)
-            if p.kind == "role":
-                self.roles.setdefault((p.account, p.name), p)
         self.keys = {k.arn: k for k in snapshot.keys}
-        self._key_policies: dict[str, Any] = {}
-        self._identity: dict[str, tuple[tuple[Any, ...], Any]] = {}
-        self._levels: dict[tuple[str, str], list[list[Any]]] = {}
-        self._lock = threading.Lock()
 
     def key(self, arn: str) -> Any:
         return self.keys[arn]
 
     def principal(self, arn: str) -> Any:
-        """What :meth:`Snapshot.find_principal` finds for an ARN."""
-        if ":assumed-role/" in arn:
-            role_name = arn.split(":assumed-role/", 1)[1].split("/")[0]
-            return self.roles.get((arn.split(":")[4], role_name))
-        return self.by_arn.get(arn)
+        """The loaded user or role behind an ARN (a role session: its role), or None."""
+        try:
+            return self.snapshot.find_principal(arn)
+        except SnapshotError:
+            return None
 
     def canonical_arn(self, arn: str) -> str:
         """A loaded principal's own ARN for a policy's spelling of it (a role named without its path)."""
         if ":role/" in arn and arn.startswith("arn:"):
-            found = self.roles.get((arn.split(":")[4], arn.rsplit("/", 1)[-1]))
+            found = self.snapshot.find_role(arn.split(":")[4], arn.rsplit("/", 1)[-1])
             if found is not None:
                 return found.arn
         return arn
 
     def key_policy(self, key: Any) -> Any:
-        from kmstui.policy import PolicyError, parse_policy
+        from kmstui.policy import PolicyError
 
-        if key.arn not in self._key_policies:
-            try:
-                parsed = parse_policy(key.policy, "key_policy", f"key policy of {key.key_id}") if key.policy else None
-            except PolicyError as error:
-                raise MatrixError(str(error).splitlines()[0]) from None
-            self._key_policies[key.arn] = parsed
-        return self._key_policies[key.arn]
+        try:
+            return self.snapshot.parsed(key.policy, "key_policy", f"key policy of {key.key_id}") if key.policy else None
+        except PolicyError as error:
+            raise MatrixError(str(error).splitlines()[0]) from None
 
     def check_grants(self, key: Any) -> None:
-        from kmstui.policy_set import PolicySet
+        from kmstui.policy_set import parse_grants
 
-        PolicySet(grants=key.grants)
-
-    def identity(self, principal_arn: str) -> tuple[tuple[Any, ...], Any]:
-        """(identity policies, boundary) of the loaded principal behind an ARN, parsed once."""
-        from kmstui.policy import parse_policy
-
-        found = self._identity.get(principal_arn)
-        if found is None:
-            principal = self.principal(principal_arn)
-            identity: list[Any] = []
-            boundary = None
-            if principal is not None:
-                identity = [parse_policy(text, "identity", name) for name, text in self._identity_documents(principal)]
-                managed = self.snapshot.managed_policies
-                if principal.boundary and principal.boundary in managed:
-                    boundary = parse_policy(managed[principal.boundary].document, "boundary",
-                                            f"permissions boundary {managed[principal.boundary].name}")
-            found = self._identity[principal_arn] = (tuple(identity), boundary)
-        return found
-
-    def _identity_documents(self, principal: Any) -> list[tuple[str, str]]:
-        """As :meth:`Snapshot.identity_documents`: own policies, then its groups' in Snapshot order."""
-        groups = sorted((self.groups[(principal.account, g)] for g in set(principal.groups)
-                         if (principal.account, g) in self.groups), key=lambda pair: pair[0])
-        found: list[tuple[str, str]] = []
-        for holder in [principal] + [g for _, g in groups]:
-            for inline in holder.inline_policies:
-                found.append((f"{holder.kind} {holder.name} inline policy {inline.name}", inline.document))
-            for arn in holder.managed_policies:
-                policy = self.snapshot.managed_policies.get(arn)
-                if policy is not None:
-                    found.append((f"{holder.kind} {holder.name} managed policy {policy.name}", policy.document))
-        return found
-
-    def levels(self, which: str, account: str | None) -> list[list[Any]]:
-        cache_key = (which, account or "")
-        found = self._levels.get(cache_key)
-        if found is None:
-            table = self.snapshot.scp_levels if which == "scp" else self.snapshot.rcp_levels
-            found = self._levels[cache_key] = self.snapshot._levels(table.get(account or "", []))
-        return found
+        parse_grants(key.grants)
 
     def policy_set(self, principal_arn: str, key: Any) -> Any:
-        from kmstui.policy_set import PolicySet
-
-        with self._lock:  # the caches are shared with cell_decision, which a UI may call from another thread
-            identity, boundary = self.identity(principal_arn)
-            account = principal_arn.split(":")[4] if principal_arn.startswith("arn:") else None
-            scps = self.levels("scp", account)
-            rcps = self.levels("rcp", key.account)
-            key_policy = self.key_policy(key)
-        return PolicySet(key_policy=key_policy, identity=identity, boundary=boundary, scps=scps, rcps=rcps,
-                         grants=key.grants, key_metadata=key.metadata, key_tags=key.tags, aliases=key.aliases)
+        return self.snapshot.policy_set(principal_arn, [key], own_aliases=True)

@@ -203,14 +203,47 @@ class Snapshot:
         known = ", ".join(sorted({a for k in self.keys for a in k.alias_names})[:8])
         raise SnapshotError(f"no key {value!r} in the snapshot" + (f" (aliases include {known})" if known else ""))
 
+    # -- indexes and the parse cache (not fields: never saved, never compared) -----------------
+    def _index(self) -> dict[str, Any]:
+        """Principals by ARN or name, roles and groups by (account, name); rebuilt when principals change."""
+        index = self.__dict__.get("_principal_index")
+        if index is None or index["count"] != len(self.principals):
+            named: dict[str, list[Principal]] = {}
+            roles: dict[tuple[str, str], Principal] = {}
+            groups: dict[tuple[str, str], tuple[int, Principal]] = {}
+            for position, principal in enumerate(self.principals):
+                if principal.kind == "group":
+                    groups.setdefault((principal.account, principal.name), (position, principal))
+                    continue
+                for name in {principal.arn, principal.name}:
+                    named.setdefault(name, []).append(principal)
+                if principal.kind == "role":
+                    roles.setdefault((principal.account, principal.name), principal)
+            index = {"count": len(self.principals), "named": named, "roles": roles, "groups": groups}
+            self.__dict__["_principal_index"] = index
+        return index
+
+    def parsed(self, text: str, kind: str, source: str) -> Any:
+        """A policy parsed once per Snapshot (keyed by its text), however many questions use it."""
+        from kmstui.policy import parse_policy
+
+        cache = self.__dict__.setdefault("_parse_cache", {})
+        found = cache.get((kind, source, text))
+        if found is None:
+            found = cache[(kind, source, text)] = parse_policy(text, kind, source)
+        return found
+
+    def find_role(self, account: str, name: str) -> Principal | None:
+        """A loaded role by account and name (role names are unique in an account, whatever the path)."""
+        return self._index()["roles"].get((account, name))
+
     def find_principal(self, text: str) -> Principal | None:
         """A user or role by name or ARN; a role session ARN finds its role. None if not loaded."""
         value = text.strip()
         if ":assumed-role/" in value:
             role_name = value.split(":assumed-role/", 1)[1].split("/")[0]
-            account = value.split(":")[4]
-            return next((p for p in self.principals if p.kind == "role" and p.name == role_name and p.account == account), None)
-        matches = [p for p in self.principals if p.kind != "group" and (value == p.arn or value == p.name)]
+            return self.find_role(value.split(":")[4], role_name)
+        matches = self._index()["named"].get(value, [])
         if len(matches) > 1:
             raise SnapshotError(f"{value!r} names several principals: {', '.join(p.arn for p in matches)}; give the ARN")
         return matches[0] if matches else None
@@ -228,8 +261,10 @@ class Snapshot:
     def identity_documents(self, principal: Principal) -> list[tuple[str, str]]:
         """(source name, JSON text) of every identity policy that applies: own, then its groups'."""
         found: list[tuple[str, str]] = []
-        holders = [principal] + [g for g in self.principals if g.kind == "group" and g.name in principal.groups
-                                 and g.account == principal.account]
+        groups = self._index()["groups"]
+        member_of = sorted((groups[(principal.account, name)] for name in set(principal.groups)
+                            if (principal.account, name) in groups), key=lambda pair: pair[0])
+        holders = [principal] + [group for _, group in member_of]
         for holder in holders:
             for inline in holder.inline_policies:
                 found.append((f"{holder.kind} {holder.name} inline policy {inline.name}", inline.document))
@@ -260,23 +295,26 @@ class Snapshot:
                   and not any(k.key_id in n for n in notes)]
         return notes
 
-    def policy_set(self, principal_arn: str, keys: list[Key]) -> Any:
-        """The engine's PolicySet for a principal and the key(s) of a request."""
-        from kmstui.policy import parse_policy
+    def policy_set(self, principal_arn: str, keys: list[Key], own_aliases: bool = False) -> Any:
+        """The engine's PolicySet for a principal and the key(s) of a request.
+
+        ``own_aliases`` passes only these keys' aliases (enough when the request names keys by ARN,
+        as the access matrix does, and cheaper: the engine reads the alias list on every evaluation).
+        """
         from kmstui.policy_set import PolicySet
 
         principal = self.find_principal(principal_arn)
-        identity = [parse_policy(text, "identity", name) for name, text in self.identity_documents(principal)] if principal else []
+        identity = [self.parsed(text, "identity", name) for name, text in self.identity_documents(principal)] if principal else []
         boundary = None
         if principal is not None and principal.boundary and principal.boundary in self.managed_policies:
-            boundary = parse_policy(self.managed_policies[principal.boundary].document, "boundary",
-                                    f"permissions boundary {self.managed_policies[principal.boundary].name}")
+            boundary = self.parsed(self.managed_policies[principal.boundary].document, "boundary",
+                                   f"permissions boundary {self.managed_policies[principal.boundary].name}")
         account = principal_arn.split(":")[4] if principal_arn.startswith("arn:") else None
         key_account = keys[0].account if keys else None
         scps = self._levels(self.scp_levels.get(account or "", []))
         rcps = self._levels(self.rcp_levels.get(key_account or "", []))
         per_key = len(keys) > 1
-        policies = {k.arn: parse_policy(k.policy, "key_policy", f"key policy of {k.key_id}") for k in keys if k.policy}
+        policies = {k.arn: self.parsed(k.policy, "key_policy", f"key policy of {k.key_id}") for k in keys if k.policy}
         return PolicySet(
             key_policy=(policies if per_key else next(iter(policies.values()), None)),
             identity=identity,
@@ -286,19 +324,14 @@ class Snapshot:
             grants=({k.arn: k.grants for k in keys} if per_key else (keys[0].grants if keys else [])),
             key_metadata=({k.arn: k.metadata for k in keys} if per_key else (keys[0].metadata if keys else None)),
             key_tags=({k.arn: k.tags for k in keys} if per_key else (keys[0].tags if keys else None)),
-            aliases=[a for k in self.keys for a in k.aliases],
+            aliases=[a for k in (keys if own_aliases else self.keys) for a in k.aliases],
             missing=self.missing_notes(principal_arn, keys),
         )
 
     def _levels(self, levels: list[list[str]]) -> list[list[Any]]:
-        from kmstui.policy import parse_policy
-
-        parsed = []
-        for level in levels:
-            parsed.append([parse_policy(self.org_policies[i].document, self.org_policies[i].kind,
-                                        f"{self.org_policies[i].kind.upper()} {self.org_policies[i].name}")
-                           for i in level if i in self.org_policies])
-        return parsed
+        return [[self.parsed(self.org_policies[i].document, self.org_policies[i].kind,
+                             f"{self.org_policies[i].kind.upper()} {self.org_policies[i].name}")
+                 for i in level if i in self.org_policies] for level in levels]
 
     def question(self, principal: str, action: str, resources: list[str], context: Mapping[str, Any] | None = None,
                  derive: bool = True) -> tuple[Any, Any]:
