@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.parse
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -112,7 +111,12 @@ def lint_file(path: Path) -> list[Finding]:
 
 def policy_kind(data: Any) -> str:
     """``key_policy`` when a statement has a Principal or NotPrincipal, otherwise ``identity``."""
-    document = _unwrap(data)
+    from kmstui.policy import PolicyError, unwrap_saved_output
+
+    try:
+        document, _ = unwrap_saved_output(data, None, "policy")
+    except PolicyError:
+        document = None  # parse_policy reports the broken inner document with its line
     statements = document.get("Statement") if isinstance(document, dict) else None
     if isinstance(statements, dict):
         statements = [statements]
@@ -120,21 +124,6 @@ def policy_kind(data: Any) -> str:
                                             for s in statements):
         return "key_policy"
     return "identity"
-
-
-def _unwrap(data: Any) -> Any:
-    """Saved ``aws kms get-key-policy`` / ``aws iam get-policy-version`` output, as parse_policy reads it."""
-    if not isinstance(data, dict) or "Statement" in data:
-        return data
-    if isinstance(data.get("Policy"), str):
-        return _json_or_none(data["Policy"])
-    version = data.get("PolicyVersion")
-    if isinstance(version, dict) and "Document" in version:
-        document = version["Document"]
-        if isinstance(document, str):
-            return _json_or_none(urllib.parse.unquote(document) if document.lstrip().startswith("%") else document)
-        return document
-    return data
 
 
 def _json_or_none(text: str) -> Any:

@@ -138,7 +138,7 @@ def parse_policy(document: Any, kind: str = "identity", source: str = "policy") 
         data = _load_json(text, source)
     else:
         data = document
-    data, text = _unwrap(data, text, source)
+    data, text = unwrap_saved_output(data, text, source)
     return _build(data, kind, source, text, LazyLocations(text))
 
 
@@ -176,8 +176,9 @@ def _second_key_line(text: str, key: str) -> int | None:
     return text.count("\n", 0, hits[1]) + 1 if len(hits) > 1 else None
 
 
-def _unwrap(data: Any, text: str | None, source: str) -> tuple[Any, str | None]:
-    """Saved CLI output: ``get-key-policy`` (``{"Policy": "..."}``), ``get-policy-version``."""
+def unwrap_saved_output(data: Any, text: str | None, source: str) -> tuple[Any, str | None]:
+    """The document inside saved CLI output — ``get-key-policy`` (``{"Policy": "..."}``) or
+    ``get-policy-version`` — with its own text; anything else is returned as it is."""
     if isinstance(data, dict) and "Statement" not in data:
         if isinstance(data.get("Policy"), str):
             inner = data["Policy"]

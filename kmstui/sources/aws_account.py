@@ -21,19 +21,18 @@ callback is only ever called on the calling thread.
 from __future__ import annotations
 
 import base64
-import json
 import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
-from urllib.parse import unquote
 
 import boto3
 from botocore import exceptions as boto_errors
 
 from kmstui.snapshot import InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot
+from kmstui.sources.documents import DocumentError, document_text
 from kmstui.sources.errors import SourceError
 from kmstui.sources.readonly import read_only_client
 
@@ -381,7 +380,7 @@ class _AccountLoad:
                     content = org.describe_policy(PolicyId=summary["Id"])["Policy"]
                     result.policies[str(summary["Id"])] = OrgPolicy(
                         id=str(summary["Id"]), name=str(summary.get("Name", summary["Id"])), kind=kind,
-                        document=document_text(content.get("Content", "")), origin=origin)
+                        document=_document_text(content.get("Content", "")), origin=origin)
                     done += 1
                     self._emit("organizations", done, total)
             for kind, policy_type in kinds:
@@ -480,15 +479,13 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def document_text(document: Any) -> str:
-    """A policy document as JSON text: dicts are dumped (indented, so lines mean something); URL-encoded
-    text (IAM's wire form) is decoded; JSON text is kept exactly as it came."""
-    if isinstance(document, (dict, list)):
-        return json.dumps(document, indent=2)
-    text = str(document)
-    if not text.lstrip().startswith(("{", "[")):
-        text = unquote(text)
-    return text
+def _document_text(document: Any) -> str:
+    """JSON text for a document as AWS sent it; one in no known form is kept as sent, and parsing it
+    later names the problem."""
+    try:
+        return document_text(document)
+    except DocumentError:
+        return str(document)
 
 
 def _tags(entries: Iterable[dict[str, Any]] | None) -> dict[str, str]:
@@ -496,7 +493,7 @@ def _tags(entries: Iterable[dict[str, Any]] | None) -> dict[str, str]:
 
 
 def _inline(entries: Iterable[dict[str, Any]] | None) -> list[InlinePolicy]:
-    return [InlinePolicy(name=str(p["PolicyName"]), document=document_text(p.get("PolicyDocument", "")))
+    return [InlinePolicy(name=str(p["PolicyName"]), document=_document_text(p.get("PolicyDocument", "")))
             for p in entries or []]
 
 
@@ -539,5 +536,5 @@ def managed_policy(detail: dict[str, Any], origin: str) -> ManagedPolicy:
     chosen = next((v for v in versions if v.get("IsDefaultVersion") or v.get("VersionId") == default), None)
     arn = str(detail["Arn"])
     return ManagedPolicy(arn=arn, name=str(detail.get("PolicyName") or arn.rsplit("/", 1)[-1]),
-                         document=document_text(chosen.get("Document", "")) if chosen else "",
+                         document=_document_text(chosen.get("Document", "")) if chosen else "",
                          version=default, origin=origin)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from typing import Any
 from kmstui.policy import PolicyError, parse_policy
 from kmstui.snapshot import (FORMAT, InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot,
                              SnapshotError)
+from kmstui.sources.documents import DocumentError, document_text
 from kmstui.sources.errors import SourceError
 
 MAX_BYTES = 20 * 1024 * 1024  # a whole account's authorization details is rarely above a few MB
@@ -44,7 +44,6 @@ KEY_ID = re.compile(r"^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 PRINCIPAL_KINDS = ("user", "role", "group")
 ORG_TYPES = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp"}
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _DETAIL_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList")
 _SHAPES = ("a policy document (Statement), or the output of aws kms get-key-policy, list-keys, describe-key, "
            "list-aliases, list-grants, list-resource-tags, aws iam get-policy-version, "
@@ -587,24 +586,13 @@ def _managed(detail: dict[str, Any], where: str, path: str) -> ManagedPolicy:
 
 
 def _document(value: Any, where: str) -> str:
-    """A policy document as JSON text: objects are dumped indented (so lines mean something), URL-encoded
-    text (IAM's wire form) is decoded, JSON text is kept exactly as it came."""
-    if isinstance(value, dict):
-        return json.dumps(value, indent=2)
-    if not isinstance(value, str):
+    """A policy document as JSON text (see :func:`kmstui.sources.documents.document_text`)."""
+    if not isinstance(value, (dict, str)):
         raise _Shape(where, f"{_a(value)}; expected a policy document (an object or JSON text)")
-    text = value
-    if not text.lstrip().startswith(("{", "[")):
-        bad = _BAD_PERCENT.search(text)
-        if bad:
-            raise _Shape(where, f"bad URL encoding at character {bad.start() + 1} ({text[bad.start():bad.start() + 3]!r})")
-        try:
-            text = urllib.parse.unquote(text, errors="strict")
-        except UnicodeDecodeError:
-            raise _Shape(where, "bad URL encoding: the decoded bytes are not UTF-8") from None
-        if not text.lstrip().startswith("{"):
-            raise _Shape(where, "neither JSON text nor a URL-encoded policy document")
-    return text
+    try:
+        return document_text(value)
+    except DocumentError as error:
+        raise _Shape(where, str(error)) from None
 
 
 def _obj(value: Any, where: str) -> dict[str, Any]:
