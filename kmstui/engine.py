@@ -73,8 +73,18 @@ def _door_text(decision: PartDecision) -> str:
 
 
 def _key_facts(part: Part, policies: PolicySet) -> KeyFacts | None:
+    """What the PolicySet knows about the part's key, for derived context (cached per PolicySet)."""
     if part.key_arn is None:
         return None
+    cache_key = ("facts", part.key_arn, part.alias_name)
+    found = policies.derived_by_key.get(cache_key)
+    if found is None:
+        found = policies.derived_by_key[cache_key] = _collect_key_facts(part, policies)
+    return found
+
+
+def _collect_key_facts(part: Part, policies: PolicySet) -> KeyFacts:
+    assert part.key_arn is not None
     aliases = None
     if policies.aliases is not None:
         key_id = key_id_of(part.key_arn)

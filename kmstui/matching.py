@@ -14,9 +14,7 @@ def applicable(policy: Policy, effect: str, action_lower: str, resource: str, ca
                context: Context) -> list[StatementEvidence]:
     """Statements of ``effect`` whose action, resource and principal match, with their conditions."""
     found = []
-    for statement in policy.statements_for(action_lower):
-        if statement.effect != effect:
-            continue
+    for statement in policy.statements_for(action_lower, effect):
         evidence = match_statement(statement, action_lower, resource, caller, context)
         if evidence is not None:
             found.append(evidence)

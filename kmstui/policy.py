@@ -104,17 +104,19 @@ class Policy:
         self.version = version
         self.statements = statements
         self.text = text
-        self._by_action: dict[str, tuple[Statement, ...]] = {}
+        self._by_action: dict[tuple[str, str | None], tuple[Statement, ...]] = {}
 
     def __repr__(self) -> str:
         return f"Policy({self.source!r}, {self.kind}, {len(self.statements)} statements)"
 
-    def statements_for(self, action_lower: str) -> tuple[Statement, ...]:
-        """The statements whose Action/NotAction covers the action (lower-case), cached."""
-        found = self._by_action.get(action_lower)
+    def statements_for(self, action_lower: str, effect: str | None = None) -> tuple[Statement, ...]:
+        """The statements (of ``effect``, when given) whose Action/NotAction covers the action
+        (lower-case), cached: evaluation asks the same question of a policy again and again."""
+        found = self._by_action.get((action_lower, effect))
         if found is None:
-            found = tuple(s for s in self.statements if s.action_matches(action_lower))
-            self._by_action[action_lower] = found
+            found = tuple(s for s in self.statements
+                          if (effect is None or s.effect == effect) and s.action_matches(action_lower))
+            self._by_action[(action_lower, effect)] = found
         return found
 
     @cached_property
