@@ -60,29 +60,23 @@ def load_snapshot(args: argparse.Namespace, err: TextIO = sys.stderr) -> Snapsho
 
 def load_account_cached(args: argparse.Namespace, err: TextIO = sys.stderr) -> Snapshot:
     """From the cache when a fresh-enough copy exists (unless --refresh or --no-cache), else from AWS."""
-    from kmstui.sources.cache import SnapshotCache, cache_key
+    from kmstui.sources.cache import cached_account
 
-    key = cache_key(args.profile, args.region, args.endpoint_url)
     use_cache = not getattr(args, "no_cache", False)
     if use_cache and not getattr(args, "refresh", False):
-        with SnapshotCache(warn=lambda line: print(line, file=err)) as cache:
-            cached = cache.get(key)
+        cached = cached_account(args.profile, args.region, args.endpoint_url, warn=lambda line: print(line, file=err))
         if cached is not None:
             print(f"kmstui: using the cached snapshot ({cached.age_text}; --refresh reloads)", file=err)
             return cached.snapshot
-    snapshot = load_account_with_progress(args, err)
-    if use_cache:
-        with SnapshotCache(warn=lambda line: print(line, file=err)) as cache:
-            cache.put(key, snapshot)
-    return snapshot
+    return load_account_with_progress(args, err, use_cache)
 
 
-def load_account_with_progress(args: argparse.Namespace, err: TextIO = sys.stderr) -> Snapshot:
-    """Load the account with a progress bar per phase on standard error."""
+def load_account_with_progress(args: argparse.Namespace, err: TextIO = sys.stderr, use_cache: bool = True) -> Snapshot:
+    """Load the account from AWS (and cache it) with a progress bar per phase on standard error."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kmstui.sources.aws_account import load_account
+    from kmstui.sources.cache import load_account_cached
 
     console = Console(file=err)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -94,8 +88,9 @@ def load_account_with_progress(args: argparse.Namespace, err: TextIO = sys.stder
                 tasks[phase] = progress.add_task(phase, total=total)
             progress.update(tasks[phase], completed=done, total=total)
 
-        snapshot = load_account(profile=args.profile, regions=args.region or None, endpoint_url=args.endpoint_url,
-                                progress=report)
+        snapshot, _ = load_account_cached(args.profile, args.region, args.endpoint_url, refresh=True,
+                                          use_cache=use_cache, progress=report,
+                                          warn=lambda line: print(line, file=err))
     for error in snapshot.errors:
         print(f"kmstui: warning: {error.what}: {error.message}", file=err)
     return snapshot

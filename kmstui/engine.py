@@ -15,7 +15,7 @@ from kmstui.grants import check_grants
 from kmstui.matching import applicable, principal_how
 from kmstui.policy import KIND_LABELS, Policy
 from kmstui.policy_set import PolicySet, key_id_of
-from kmstui.principals import Caller, PrincipalError, parse_caller
+from kmstui.principals import Caller, PrincipalError, match_index, parse_caller
 from kmstui.resolve import Part, Request, RequestError, resolve_parts
 from kmstui.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, Decision, Evidence,
                           PartDecision, StatementEvidence, Step, Trace)
@@ -377,13 +377,11 @@ class _PartEvaluation:
 
     def _statements_naming_caller(self) -> list:
         """Allow statements of the key policy whose Principal names the caller itself (any action)."""
-        from kmstui.principals import match_principal
-
         if self.key_policy is None:
             return []
         return [s for s in self.key_policy.statements
                 if s.effect == "Allow" and s.principal is not None and not s.not_principal
-                and (m := match_principal(s.principal, self.caller)) is not None and m.how not in ("account", "any")]
+                and (m := match_index(s._principal_index, self.caller)) is not None and m.how not in ("account", "any")]
 
     def door_one(self, direct: list[StatementEvidence], failed: tuple[StatementEvidence, ...]) -> PartDecision | str | None:
         action = self.part.action.name

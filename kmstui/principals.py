@@ -98,50 +98,6 @@ class PrincipalMatch:
     entry: str  # the policy entry that matched
 
 
-def match_principal(entries: dict[str, tuple[str, ...]] | None, caller: Caller) -> PrincipalMatch | None:
-    """The first entry of a ``Principal`` element naming the caller, most specific first.
-
-    ``entries`` is the parsed element: ``{"*": ("*",)}`` for ``"*"``, else type → values (AWS
-    values normalised). Specific names win over the account so that the door is reported exactly.
-    """
-    if entries is None:
-        return None
-    if "*" in entries:
-        return PrincipalMatch("any", "*")
-    if caller.kind == "service":
-        for value in entries.get("Service", ()):
-            if value == "*" or value.lower() == caller.arn.lower():
-                return PrincipalMatch("service", value)
-        return None
-    found: PrincipalMatch | None = None
-    for value in entries.get("AWS", ()):
-        if value == "*":
-            return PrincipalMatch("any", value)
-        how = _names(value, caller)
-        if how is not None and (found is None or found.how == "account"):
-            found = PrincipalMatch(how, value)
-    if found is None and caller.kind == "federated-user":
-        for value in entries.get("Federated", ()):
-            if value == caller.arn:
-                found = PrincipalMatch("federated-user", value)
-    return found
-
-
-def _names(value: str, caller: Caller) -> str | None:
-    if value == caller.account_arn:
-        return "account"  # for the root user too: the account statement is the IAM-enabling door
-    if caller.kind == "user" and value == caller.arn:
-        return "user"
-    if caller.kind in ("role-session", "role"):
-        if value == caller.arn and caller.kind == "role-session":
-            return "session"
-        if _same_role(value, caller):
-            return "role"
-    if caller.kind == "federated-user" and value == caller.arn:
-        return "federated-user"
-    return None
-
-
 def _same_role(value: str, caller: Caller) -> bool:
     """Role names are unique in an account whatever their path, so compare account and name."""
     if not value.startswith("arn:") or ":role/" not in value:
@@ -198,7 +154,8 @@ def index_principal(entries: dict[str, tuple[str, ...]]) -> PrincipalIndex:
 
 
 def match_index(index: PrincipalIndex, caller: Caller) -> PrincipalMatch | None:
-    """:func:`match_principal` on a prepared index (same answers, specific names before the account)."""
+    """How a statement's ``Principal`` names the caller, or None. Specific names (user, role session,
+    role) win over the account, so the door is reported exactly."""
     if index.any:
         return PrincipalMatch("any", "*")
     if caller.kind == "service":

@@ -574,3 +574,20 @@ def test_profile_problems_are_one_line_errors(aws: Aws, management: dict[str, An
     # An explicit region makes the region-less profile usable.
     snapshot = load_account(profile="example-noregion", regions=["us-west-2"], endpoint_url=aws.url)
     assert snapshot.accounts == [MANAGEMENT]
+
+
+def test_account_loads_are_cached_for_the_cli_and_the_app(aws: Aws, management: dict[str, Any], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from kmstui.cli import main
+    from kmstui.sources.cache import load_account_cached
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, entry = load_account_cached("example-management", None, aws.url)
+    assert entry is None and first.keys
+    again, entry = load_account_cached("example-management", None, aws.url)
+    assert entry is not None and again == first  # from the cache: no AWS call needed
+    assert load_account_cached("example-management", None, aws.url, refresh=True)[1] is None
+    out = tmp_path / "snap.json"
+    assert main(["snapshot", "--profile", "example-management", "--endpoint-url", aws.url, "-o", str(out)]) == 0
+    assert "using the cached snapshot" in capsys.readouterr().err
+    assert Snapshot.from_json(out.read_text()).to_dict() == first.to_dict()

@@ -55,20 +55,10 @@ def load_source(source: Source, progress: Any = None, cancel: threading.Event | 
         from kmstui.sources.files import load_path
 
         return load_path(source.path or "")
-    from kmstui.sources.cache import SnapshotCache, cache_key
+    from kmstui.sources.cache import load_account_cached
 
-    key = cache_key(source.profile, list(source.regions), source.endpoint_url)
-    if not refresh:
-        with SnapshotCache() as cache:
-            cached = cache.get(key)
-        if cached is not None:
-            return cached.snapshot
-    from kmstui.sources.aws_account import load_account
-
-    snapshot = load_account(profile=source.profile, regions=list(source.regions) or None,
-                            endpoint_url=source.endpoint_url, progress=progress, cancel=cancel)
-    with SnapshotCache() as cache:
-        cache.put(key, snapshot)
+    snapshot, _ = load_account_cached(source.profile, source.regions, source.endpoint_url, refresh=refresh,
+                                      progress=progress, cancel=cancel)
     return snapshot
 
 

@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from kmstui.snapshot import Snapshot, SnapshotError
 
@@ -113,3 +113,29 @@ class SnapshotCache:
         except Exception:  # noqa: BLE001
             pass
         self.warn(f"kmstui: dropped a corrupted cache entry ({why}); it will be reloaded")
+
+
+def cached_account(profile: str | None, regions: Sequence[str] | None, endpoint_url: str | None,
+                   warn: Callable[[str], None] | None = None) -> CachedSnapshot | None:
+    """The cached Snapshot of an account load, or None."""
+    with SnapshotCache(warn=warn) as cache:
+        return cache.get(cache_key(profile, regions, endpoint_url))
+
+
+def load_account_cached(profile: str | None, regions: Sequence[str] | None, endpoint_url: str | None, *,
+                        refresh: bool = False, use_cache: bool = True, progress: Callable[[str, int, int], None] | None = None,
+                        cancel: Any = None, warn: Callable[[str], None] | None = None) -> tuple[Snapshot, CachedSnapshot | None]:
+    """An account's Snapshot: the cached copy unless ``refresh`` (the entry is returned too, for its age),
+    else loaded from AWS and, unless ``use_cache`` is off, cached. Shared by the CLI and the app."""
+    if use_cache and not refresh:
+        cached = cached_account(profile, regions, endpoint_url, warn)
+        if cached is not None:
+            return cached.snapshot, cached
+    from kmstui.sources.aws_account import load_account
+
+    snapshot = load_account(profile=profile, regions=list(regions or []) or None, endpoint_url=endpoint_url,
+                            progress=progress, cancel=cancel)
+    if use_cache:
+        with SnapshotCache(warn=warn) as cache:
+            cache.put(cache_key(profile, regions, endpoint_url), snapshot)
+    return snapshot, None
