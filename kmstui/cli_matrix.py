@@ -40,7 +40,8 @@ def add_matrix_parser(commands: Any) -> None:
                         help=f"processes evaluating rows (default: one per CPU above {PARALLEL_CELLS} cells, else 1)")
 
 
-def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) -> int:
+def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    err = err or sys.stderr  # resolved at call time (tests capture it)
     from kmstui.matrix import MatrixError, plan_key_matrix, plan_principal_matrix, select_actions
     from kmstui.policy import PolicyError
     from kmstui.snapshot import SnapshotError

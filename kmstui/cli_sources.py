@@ -38,8 +38,9 @@ def wants_snapshot(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "snapshot", None) or getattr(args, "demo", False) or wants_account(args))
 
 
-def load_snapshot(args: argparse.Namespace, err: TextIO = sys.stderr) -> Snapshot:
+def load_snapshot(args: argparse.Namespace, err: TextIO | None = None) -> Snapshot:
     """The Snapshot the options name; raises SourceError / SnapshotError with one line."""
+    err = err or sys.stderr  # resolved at call time (tests capture it)
     chosen = [name for name, on in (("--snapshot", bool(getattr(args, "snapshot", None))), ("--demo", getattr(args, "demo", False)),
                                      ("--profile/--region/--endpoint-url", wants_account(args))) if on]
     if len(chosen) > 1:
@@ -58,8 +59,9 @@ def load_snapshot(args: argparse.Namespace, err: TextIO = sys.stderr) -> Snapsho
     return load_account_cached(args, err)
 
 
-def load_account_cached(args: argparse.Namespace, err: TextIO = sys.stderr) -> Snapshot:
+def load_account_cached(args: argparse.Namespace, err: TextIO | None = None) -> Snapshot:
     """From the cache when a fresh-enough copy exists (unless --refresh or --no-cache), else from AWS."""
+    err = err or sys.stderr  # resolved at call time (tests capture it)
     from kmstui.sources.cache import cached_account
 
     use_cache = not getattr(args, "no_cache", False)
@@ -71,8 +73,9 @@ def load_account_cached(args: argparse.Namespace, err: TextIO = sys.stderr) -> S
     return load_account_with_progress(args, err, use_cache)
 
 
-def load_account_with_progress(args: argparse.Namespace, err: TextIO = sys.stderr, use_cache: bool = True) -> Snapshot:
+def load_account_with_progress(args: argparse.Namespace, err: TextIO | None = None, use_cache: bool = True) -> Snapshot:
     """Load the account from AWS (and cache it) with a progress bar per phase on standard error."""
+    err = err or sys.stderr  # resolved at call time (tests capture it)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -96,8 +99,9 @@ def load_account_with_progress(args: argparse.Namespace, err: TextIO = sys.stder
     return snapshot
 
 
-def run_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) -> int:
+def run_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """``kmstui snapshot … -o FILE``: load and write a Snapshot (never changes the account)."""
+    err = err or sys.stderr  # resolved at call time (tests capture it)
     from kmstui.snapshot import SnapshotError
 
     try:
