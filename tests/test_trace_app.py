@@ -157,3 +157,24 @@ async def test_what_if_on_grants_and_saving_the_edits(sample_snapshot, tmp_path:
         await pilot.press("s")
         saved = Snapshot.from_json(screen.last_export.read_text())
         assert saved.keys[0].grants == [grant] and sample_snapshot.keys[0].grants == []
+
+
+async def test_alias_operations_and_reencrypt_ask_for_their_other_resource(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        await pilot.press("a", *"createalias", "enter")
+        await pilot.pause()
+        assert screen.decision is None and "the alias (l)" in text_of(screen.query_one(VerdictBanner))
+        await pilot.press("l", *"alias/new-app", "enter")  # a new alias, typed
+        await pilot.pause()
+        assert screen.resources == ["alias/new-app", "alias/app"]
+        assert [p.part for p in screen.decision.parts] == ["alias", "key"]
+        await pilot.press("a", *"deletealias", "enter", "l", *"alias/app", "enter")
+        await pilot.pause()
+        assert screen.resources == ["alias/app"] and [p.part for p in screen.decision.parts] == ["alias", "key"]
+        await pilot.press("a", *"reencrypt", "enter")
+        await pilot.pause()
+        assert screen.resources == ["alias/app", "alias/app"]
+        assert [p.part for p in screen.decision.parts] == ["source-key", "destination-key"]

@@ -48,11 +48,13 @@ class PickerScreen(ModalScreen[str | None]):
         Binding("enter", "choose", "Choose", tooltip="Choose the highlighted item", id="picker-choose"),
     ]
 
-    def __init__(self, title: str, items: list[PickItem], current: str | None = None) -> None:
+    def __init__(self, title: str, items: list[PickItem], current: str | None = None,
+                 free_text: str | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.items = items
         self.current = current
+        self.free_text = free_text  # a prefix (such as "alias/"): typed text with it may be chosen as is
         self._shown: list[PickItem] = []
 
     def compose(self) -> ComposeResult:
@@ -89,6 +91,10 @@ class PickerScreen(ModalScreen[str | None]):
         else:
             self._shown = list(self.items)
             prompts = [item.label for item in self._shown]
+        typed = query.strip()
+        if self.free_text and typed.startswith(self.free_text) and typed not in {i.value for i in self.items}:
+            self._shown.insert(0, PickItem(typed, typed, "new"))
+            prompts.insert(0, typed)
         options.add_options(
             Option(_prompt(prompt, item.detail), id=str(index)) for index, (prompt, item) in enumerate(zip(prompts, self._shown))
         )

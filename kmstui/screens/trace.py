@@ -41,8 +41,9 @@ class TraceScreen(Screen):
     HELP = """\
 The **Trace** decides one request the way AWS does and shows every step: explicit denies, guardrails,
 cross-account use, then the three doors (the key policy names the principal; the key policy enables
-IAM policies; a grant). Pick the principal (`i`), action (`a`) and key (`k`); set request context
-(`x`). Walk the steps with `n`/`p` or the arrows: each shows its evidence beside the policy, scrolled
+IAM policies; a grant). Pick the principal (`i`), action (`a`) and key (`k`); alias operations also
+need the alias (`l`: an existing one, or type a new `alias/NAME`), and ReEncrypt a destination key
+(`K`). Set request context with `x`. Walk the steps with `n`/`p` or the arrows: each shows its evidence beside the policy, scrolled
 to the statement. `w` edits that policy to see what would change (`W`: any policy of the request, or
 a key's grants; `u` drops the edits; `s` saves them as a new snapshot file, never to AWS); `e`/`E`
 export the trace as Markdown/JSON, `y` copies it.
@@ -50,7 +51,11 @@ export the trace as Markdown/JSON, `y` copies it.
     BINDINGS = [
         Binding("i", "pick_principal", "Principal", tooltip="Choose the principal (who is asking)", id="pick-principal"),
         Binding("a", "pick_action", "Action", tooltip="Choose the KMS action", id="pick-action"),
-        Binding("k", "pick_key", "Key", tooltip="Choose the key (by alias or id)", id="pick-key"),
+        Binding("k", "pick_key", "Key", tooltip="Choose the key (by alias or id); UpdateAlias: the new key", id="pick-key"),
+        Binding("l", "pick_alias", "Alias", tooltip="Alias operations: choose the alias, or type a new alias/NAME",
+                id="pick-alias", show=False),
+        Binding("K", "pick_destination", "To key", tooltip="ReEncrypt: choose the destination key", id="pick-destination",
+                show=False),
         Binding("x", "edit_context", "Context", tooltip="Edit the request context (condition keys)", id="edit-context"),
         Binding("w", "what_if", "What-if", tooltip="Edit the policy beside the trace and re-run", id="what-if"),
         Binding("W", "what_if_any", "Edit any", tooltip="What-if: choose any policy or grant list of this request to edit",
@@ -71,7 +76,9 @@ export the trace as Markdown/JSON, `y` copies it.
         self.export_dir = export_dir or Path.cwd()
         self.principal: str | None = None
         self.action: str = "kms:Decrypt"
-        self.resources: list[str] = []
+        self.key: str | None = None  # the key, by alias or ARN (UpdateAlias: the new key)
+        self.alias: str | None = None  # alias operations: the alias
+        self.destination: str | None = None  # ReEncrypt: the destination key
         self.context: dict[str, Any] = {}
         self.decision: Decision | None = None
         self.before: Decision | None = None
@@ -107,9 +114,31 @@ export the trace as Markdown/JSON, `y` copies it.
         users = [p for p in self.snapshot.principals if p.kind in ("user", "role")]
         if self.principal is None and users:
             self.principal = users[0].arn
-        if not self.resources and self.snapshot.keys:
+        if self.key is None and self.snapshot.keys:
             key = next((k for k in self.snapshot.keys if not k.aws_managed), self.snapshot.keys[0])
-            self.resources = [key.alias_names[0] if key.alias_names else key.arn]
+            self.key = key.alias_names[0] if key.alias_names else key.arn
+
+    @property
+    def resources(self) -> list[str]:
+        """The request's resources in the order the engine takes them for this action."""
+        operation = self.action.split(":")[-1].lower()
+        if operation == "deletealias":
+            return [self.alias] if self.alias else []
+        if operation in ("createalias", "updatealias"):
+            return [self.alias, self.key] if self.alias and self.key else []
+        if operation == "reencrypt":
+            return [self.key, self.destination or self.key] if self.key else []
+        return [self.key] if self.key else []
+
+    @property
+    def missing_part(self) -> str:
+        """What the question still lacks, as the key to press."""
+        if not self.principal:
+            return "a principal (i)"
+        operation = self.action.split(":")[-1].lower()
+        if operation in ("createalias", "updatealias", "deletealias") and not self.alias:
+            return "the alias (l): an existing one, or type a new alias/NAME"
+        return "a key (k)"
 
     def ask(self, principal: str | None = None, action: str | None = None, resources: list[str] | None = None,
             context: dict[str, Any] | None = None) -> None:
@@ -118,8 +147,15 @@ export the trace as Markdown/JSON, `y` copies it.
             self.principal = principal
         if action is not None:
             self.action = action
-        if resources is not None:
-            self.resources = resources
+        if resources is not None:  # [key], or [alias, key] / [source, destination] as the engine takes them
+            operation = self.action.split(":")[-1].lower()
+            if operation in ("createalias", "updatealias", "deletealias") and resources[0].startswith("alias/") \
+                    and len(resources) > 1:
+                self.alias, self.key = resources[0], resources[1]
+            elif operation == "reencrypt" and len(resources) > 1:
+                self.key, self.destination = resources
+            else:
+                self.key = resources[0]
         if context is not None:
             self.context = context
         self.rerun()
@@ -132,7 +168,8 @@ export the trace as Markdown/JSON, `y` copies it.
         banner = self.query_one(VerdictBanner)
         if not self.principal or not self.resources:
             self.decision = None
-            banner.show(None)
+            banner.show(None, note=f"Choose {self.missing_part}.")
+            self._clear_steps()
             return
         snapshot = self.edited or self.snapshot
         try:
@@ -141,7 +178,7 @@ export the trace as Markdown/JSON, `y` copies it.
         except (RequestError, SnapshotError, PolicyError) as error:
             self.decision = None
             banner.show(None, note=f"Cannot decide: {error}")
-            self.query_one(StepList).clear_options()
+            self._clear_steps()
             return
         self.policies = {p.source: p for p in policies.policies()}
         self.before = previous if keep_before else (self.before if self.edited else None)
@@ -151,11 +188,23 @@ export the trace as Markdown/JSON, `y` copies it.
         changed = _changed_steps(self.before, decision) if self.before else set()
         self.query_one(StepList).show(decision, changed)
 
+    def _clear_steps(self) -> None:
+        """No decision: nothing of the previous one may stay on screen."""
+        self.query_one(StepList).clear_options()
+        self.query_one(StepDetails).show(None)
+        self.query_one(PolicyView).show("Policy", "", None)
+
     def _question_text(self) -> str:
         context = f"  ·  context: {len(self.context)} given" if self.context else ""
         who = self.principal or "(choose: i)"
-        key = ", ".join(self.resources) or "(choose: k)"
-        return f" [b]Principal[/b] {who}   [b]Action[/b] {self.action}   [b]Key[/b] {key}{context}"
+        operation = self.action.split(":")[-1].lower()
+        parts = [f"[b]Key[/b] {self.key or '(choose: k)'}"]
+        if operation in ("createalias", "updatealias", "deletealias"):
+            parts = [f"[b]Alias[/b] {self.alias or '(choose: l)'}"] + ([] if operation == "deletealias" else
+                                                                     [f"[b]{'New key' if operation == 'updatealias' else 'Key'}[/b] {self.key or '(choose: k)'}"])
+        elif operation == "reencrypt":
+            parts.append(f"[b]To key[/b] {self.destination or self.key or '(choose: K)'}")
+        return f" [b]Principal[/b] {who}   [b]Action[/b] {self.action}   " + "   ".join(parts) + context
 
     # -- steps -----------------------------------------------------------------------------
     @on(StepList.Chosen)
@@ -198,17 +247,39 @@ export the trace as Markdown/JSON, `y` copies it.
             self.ask(action=value)
 
     def action_pick_key(self) -> None:
+        self.app.push_screen(PickerScreen("Key", self._key_items(), self.key), self._picked_key)
+
+    def _key_items(self) -> list[PickItem]:
         items = []
         for key in self.snapshot.keys:
             name = key.alias_names[0] if key.alias_names else key.key_id
             managed = "AWS managed" if key.aws_managed else "customer managed"
             items.append(PickItem(name, name, f"{key.key_id} · {key.region} · {managed} · {key.metadata.get('Description', '')}"))
-        current = self.resources[0] if self.resources else None
-        self.app.push_screen(PickerScreen("Key", items, current), self._picked_key)
+        return items
 
     def _picked_key(self, value: str | None) -> None:
         if value:
-            self.ask(resources=[value])
+            self.key = value
+            self.rerun()
+
+    def action_pick_destination(self) -> None:
+        self.app.push_screen(PickerScreen("ReEncrypt: destination key", self._key_items(), self.destination),
+                             self._picked_destination)
+
+    def _picked_destination(self, value: str | None) -> None:
+        if value:
+            self.destination = value
+            self.rerun()
+
+    def action_pick_alias(self) -> None:
+        items = [PickItem(name, name, f"→ {key.key_id}") for key in self.snapshot.keys for name in key.alias_names]
+        self.app.push_screen(PickerScreen("Alias (or type a new alias/NAME)", items, self.alias, free_text="alias/"),
+                             self._picked_alias)
+
+    def _picked_alias(self, value: str | None) -> None:
+        if value:
+            self.alias = value
+            self.rerun()
 
     def action_edit_context(self) -> None:
         derived = []
