@@ -586,8 +586,9 @@ def test_account_loads_are_cached_for_the_cli_and_the_app(aws: Aws, management: 
     assert entry is None and first.keys
     again, entry = load_account_cached("example-management", None, aws.url)
     assert entry is not None and again == first  # from the cache: no AWS call needed
-    assert load_account_cached("example-management", None, aws.url, refresh=True)[1] is None
+    refreshed, entry = load_account_cached("example-management", None, aws.url, refresh=True)
+    assert entry is None  # loaded from AWS again, and cached in place of the first load
     out = tmp_path / "snap.json"
     assert main(["snapshot", "--profile", "example-management", "--endpoint-url", aws.url, "-o", str(out)]) == 0
     assert "using the cached snapshot" in capsys.readouterr().err
-    assert Snapshot.from_json(out.read_text()).to_dict() == first.to_dict()
+    assert Snapshot.from_json(out.read_text()).to_dict() == refreshed.to_dict()
