@@ -1,8 +1,8 @@
 """kmstui: can this principal perform this KMS action on this key, and exactly why (not)?
 
-The package keeps a Textual-free core (reference, fuzzy search, and later the policy model,
-evaluation and sources) and a Textual app on top (``kmstui.app``, ``kmstui.screens``,
-``kmstui.widgets``). Importing ``kmstui`` imports neither Textual nor boto3.
+One sub-package per layer, imports running downwards only (import-linter checks it):
+``cli`` and ``app`` (over ``widgets``) → ``analysis`` → ``sources`` → ``engine`` → ``policy`` →
+``reference``. Importing ``kmstui`` imports neither Textual nor boto3.
 """
 
 __version__ = "0.1.0"
@@ -28,14 +28,22 @@ def _resolve_mapped_folders_in_a_checkout() -> None:
 _resolve_mapped_folders_in_a_checkout()
 
 
+# The public API, by name -> the module that defines it (imported on first use, so that
+# ``import kmstui`` stays cheap).
+_PUBLIC = {
+    "Request": "kmstui.engine.resolve",
+    "RequestError": "kmstui.engine.resolve",
+    "PolicySet": "kmstui.engine.policy_set",
+    "evaluate": "kmstui.engine.order",
+    "PolicyError": "kmstui.policy.document",
+    "parse_policy": "kmstui.policy.document",
+}
+
+
 def __getattr__(name: str):
     """``from kmstui import Request, PolicySet, evaluate`` without importing the engine eagerly."""
-    if name in ("Request", "PolicySet", "evaluate", "RequestError"):
+    if name in _PUBLIC:
         import importlib
 
-        return getattr(importlib.import_module("kmstui.engine"), name)
-    if name in ("PolicyError", "parse_policy"):
-        import importlib
-
-        return getattr(importlib.import_module("kmstui.policy"), name)
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'kmstui' has no attribute {name!r}")

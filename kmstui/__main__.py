@@ -1,5 +1,5 @@
 """``python -m kmstui``: the same as the ``kmstui`` command."""
 
-from kmstui.cli import main
+from kmstui.cli.main import main
 
 raise SystemExit(main())

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kmstui.app import make_app
+from kmstui.app.application import make_app
 
 HERE = Path(__file__).resolve().parent
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kmstui.matrix import iter_rows, matrix_for_key, matrix_for_principal, plan_key_matrix  # noqa: E402
-from kmstui.snapshot import InlinePolicy, Key, ManagedPolicy, OrgPolicy, Principal, Snapshot  # noqa: E402
+from kmstui.analysis.matrix import iter_rows, matrix_for_key, matrix_for_principal, plan_key_matrix  # noqa: E402
+from kmstui.sources.snapshot import InlinePolicy, Key, ManagedPolicy, OrgPolicy, Principal, Snapshot  # noqa: E402
 
 MAIN, OTHER, REGION = "111122223333", "444455556666", "us-east-1"
 

@@ -18,7 +18,7 @@ RUNS = 7
 LOAD = """
 import time
 t0 = time.perf_counter()
-from kmstui.reference import load_reference
+from kmstui.reference.model import load_reference
 ref = load_reference()
 t1 = time.perf_counter()
 print((t1 - t0) * 1000, len(ref.actions), len(ref.condition_keys))
@@ -26,7 +26,7 @@ print((t1 - t0) * 1000, len(ref.actions), len(ref.condition_keys))
 
 LOOKUPS = """
 import time
-from kmstui.reference import load_reference
+from kmstui.reference.model import load_reference
 ref = load_reference()
 names = [a.name for a in ref.actions]
 t0 = time.perf_counter()
@@ -43,7 +43,7 @@ print((t1 - t0) / (200 * len(names)) * 1e6, (t2 - t1) / 60 * 1000)
 APP_START = """
 import asyncio, time
 t0 = time.perf_counter()
-from kmstui.app import make_app
+from kmstui.app.application import make_app
 async def main():
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kmstui.reference import Reference, load_reference
+from kmstui.reference.model import Reference, load_reference
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,7 @@ def small_snapshot():
     """A key whose policy enables IAM and lets AppRole use the key through S3; alice may only encrypt."""
     import json
 
-    from kmstui.snapshot import InlinePolicy, Key, Principal, Snapshot
+    from kmstui.sources.snapshot import InlinePolicy, Key, Principal, Snapshot
 
     key_policy = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kmstui.app import make_app
-from kmstui.screens.help import HelpScreen
-from kmstui.screens.reference import ReferenceScreen
+from kmstui.app.application import make_app
+from kmstui.app.screens.help import HelpScreen
+from kmstui.app.screens.reference import ReferenceScreen
 from kmstui.widgets.filter_input import FilterInput
 from kmstui.widgets.name_table import NameTable
 from kmstui.widgets.reference_details import ActionDetails, KeyDetails

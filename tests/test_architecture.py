@@ -1,73 +1,58 @@
-"""Layering rules: the core never imports Textual; the package installs no bare `widgets`."""
+"""Layering rules: import-linter's contracts (pyproject.toml) hold and catch a wrong import;
+the CLI's sub-commands load neither Textual nor boto3; the package installs no bare `widgets`."""
 
 from __future__ import annotations
 
-import ast
 import importlib.util
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import kmstui
+import pytest
 
-PACKAGE = Path(kmstui.__file__).parent
-# The user interface: these may import Textual. Everything else in kmstui/ is core.
-UI_MODULES = {"app.py", "commands.py"}
-UI_PACKAGES = {"screens"}
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def core_modules() -> list[Path]:
-    found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE)
-        if relative.parts[0] in UI_PACKAGES or (len(relative.parts) == 1 and relative.name in UI_MODULES):
-            continue
-        found.append(path)
-    return found
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """Run import-linter on the checkout at ``root`` (its pyproject.toml holds the contracts)."""
+    code = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(no_cache=True))"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
 
 
-def imported_modules(path: Path, top_level_only: bool = False) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names: set[str] = set()
-    for node in tree.body if top_level_only else ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
+def test_the_import_contracts_hold() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 kept, 0 broken" in result.stdout
 
 
-def test_core_modules_exist() -> None:
-    names = {p.name for p in core_modules()}
-    assert {"reference.py", "fuzzy.py", "cli.py"} <= names
-
-
-def test_core_never_imports_textual() -> None:
-    offenders = [
-        f"{path.relative_to(PACKAGE.parent)} imports {name}"
-        for path in core_modules()
-        for name in imported_modules(path)
-        if name.split(".")[0] == "textual"
-    ]
-    assert offenders == []
-
-
-def test_core_loads_the_ui_only_on_demand() -> None:
-    """Only a function body (the CLI starting the app) may import the app; never a module top."""
-    ui = ("kmstui.app", "kmstui.screens", "kmstui.widgets", "kmstui.commands")
-    offenders = [
-        f"{path.relative_to(PACKAGE.parent)} imports {name}"
-        for path in core_modules()
-        for name in imported_modules(path, top_level_only=True)
-        if name.startswith(ui)
-    ]
-    assert offenders == []
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        ("kmstui/engine/trace.py", "import textual", "The core never imports Textual"),
+        ("kmstui/engine/order.py", "from kmstui.sources import snapshot", "Layers run downwards"),
+        ("kmstui/policy/patterns.py", "import boto3", "nothing in analysis, engine, policy or"),
+    ],
+)
+def test_the_contracts_catch_a_wrong_import(tmp_path: Path, module: str, line: str, broken: str) -> None:
+    """A copy of the checkout with one import that runs the wrong way fails the check."""
+    for folder in ("kmstui", "widgets"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "1 broken" in result.stdout
+    assert broken in " ".join(result.stdout.split())
 
 
 def test_reference_cli_does_not_load_textual() -> None:
     code = (
         "import sys, io, contextlib\n"
-        "from kmstui.cli import main\n"
+        "from kmstui.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['reference', 'kms:Decrypt', '--json'])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'boto3', 'botocore')))\n"
@@ -81,7 +66,7 @@ def test_explain_cli_does_not_load_textual_or_boto3(tmp_path: Path) -> None:
     policy.write_text('{"Statement": {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "kms:*", "Resource": "*"}}')
     code = (
         "import sys, io, contextlib\n"
-        "from kmstui.cli import main\n"
+        "from kmstui.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main(['explain', '--principal', 'arn:aws:iam::111122223333:root', '--action', 'kms:Decrypt', "
         f"'--resource', 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--key-policy', {str(policy)!r}])\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kmstui.cli import main
+from kmstui.cli.main import main
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ALICE = "arn:aws:iam::111122223333:user/Alice"
@@ -112,7 +112,7 @@ def test_suspicious_policy_content_is_warned_on_stderr(tmp_path: Path) -> None:
 
 
 def test_a_trace_says_what_could_not_be_loaded(tmp_path: Path) -> None:
-    from kmstui.snapshot import Key, LoadError, Snapshot
+    from kmstui.sources.snapshot import Key, LoadError, Snapshot
 
     key = Key(KEY, metadata={"Arn": KEY}, policy=json.dumps(DEFAULT_KEY_POLICY),
               aliases=[{"AliasName": "alias/app", "AliasArn": "arn:aws:kms:us-west-2:111122223333:alias/app",

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kmstui.cli import main
+from kmstui.cli.main import main
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from kmstui import evaluate, parse_policy
-from kmstui.snapshot import Snapshot
+from kmstui.sources.snapshot import Snapshot
 from kmstui.sources import demo_build
 from kmstui.sources.demo import load_demo
 from kmstui.sources.demo_build import (ACCOUNT, APP_KEY, AUDIT_KEY, EBS_KEY, IMPORTED_KEY, PARTNER, PAYMENTS_KEY,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kmstui import PolicySet, Request, evaluate
-from kmstui.trace import ALLOWED, EXPLICITLY_DENIED
+from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 PRINCIPALS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from kmstui import PolicySet, Request, evaluate
-from kmstui.policy import parse_policy
+from kmstui.policy.document import parse_policy
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ROLE_SESSION = "arn:aws:sts::111122223333:assumed-role/ExampleRole/s1"

@@ -1,4 +1,4 @@
-"""`kmstui.findings` rules (each with a policy that triggers it and a close one that does not) and `kmstui lint`."""
+"""`kmstui.analysis.findings` rules (each with a policy that triggers it and a close one that does not) and `kmstui lint`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kmstui.findings import CHECKS, RULES, SEVERITIES, Finding, policy_findings, snapshot_findings
-from kmstui.policy import parse_policy
-from kmstui.snapshot import InlinePolicy, Key, ManagedPolicy, OrgPolicy, Principal, Snapshot
+from kmstui.analysis.findings import CHECKS, RULES, SEVERITIES, Finding, policy_findings, snapshot_findings
+from kmstui.policy.document import parse_policy
+from kmstui.sources.snapshot import InlinePolicy, Key, ManagedPolicy, OrgPolicy, Principal, Snapshot
 
 ACCOUNT, OTHER = "111122223333", "444455556666"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -443,7 +443,7 @@ def lint_args(path: str | None = None, **options) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> tuple[int, str, str]:
-    from kmstui.cli_lint import run_lint
+    from kmstui.cli.lint import run_lint
 
     out, err = io.StringIO(), io.StringIO()
     code = run_lint(args, out, err)
@@ -530,7 +530,7 @@ def test_lint_a_saved_snapshot_as_path(tmp_path: Path) -> None:
 
 
 def test_lint_parser_options() -> None:
-    from kmstui.cli_lint import add_lint_parser
+    from kmstui.cli.lint import add_lint_parser
 
     parser = argparse.ArgumentParser()
     add_lint_parser(parser.add_subparsers(dest="command"))
@@ -542,7 +542,7 @@ def test_lint_parser_options() -> None:
 
 
 def test_lint_snapshot_option(tmp_path: Path) -> None:
-    from kmstui.snapshot import LoadError
+    from kmstui.sources.snapshot import LoadError
 
     snapshot = build_snapshot()
     snapshot.errors.append(LoadError("aws:111122223333/us-west-2", "GetKeyPolicy " + KEY_ARN, "denied", "AccessDeniedException"))
@@ -567,7 +567,7 @@ def test_lint_does_not_load_textual_or_boto3(files) -> None:
 
     code = (
         "import sys, io, argparse\n"
-        "from kmstui.cli_lint import run_lint\n"
+        "from kmstui.cli.lint import run_lint\n"
         f"run_lint(argparse.Namespace(path={str(files['key'])!r}, snapshot=None, demo=False, format='text', fail_on=None), io.StringIO())\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'boto3', 'botocore')))\n"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kmstui import fuzzy
+from kmstui.reference import fuzzy
 
 NAMES = [
     "kms:CreateGrant",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kmstui.app import make_app
-from kmstui.screens.load import LoadScreen
+from kmstui.app.application import make_app
+from kmstui.app.screens.load import LoadScreen
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "sources" / "example"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kmstui.policy import PolicyError, parse_policy
+from kmstui.policy.document import PolicyError, parse_policy
 
 FOLDER = Path(__file__).with_name("malformed")
 EXPECTED = json.loads((FOLDER / "expected.json").read_text(encoding="utf-8"))

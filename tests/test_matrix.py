@@ -1,4 +1,4 @@
-"""The access matrix (kmstui.matrix) and ``kmstui matrix`` (kmstui.cli_matrix).
+"""The access matrix (kmstui.analysis.matrix) and ``kmstui matrix`` (kmstui.cli.matrix).
 
 Cells are checked against AWS's documented rules (KMS developer guide, key-policy-default and
 key-policy-overview: IAM policies alone give no access unless the key policy enables them; an
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from kmstui.engine import evaluate
-from kmstui.matrix import (ALIAS_OPERATIONS, Cell, MatrixError, group_actions, iter_rows, key_actions, matrix_for_key,
+from kmstui.engine.order import evaluate
+from kmstui.analysis.matrix import (ALIAS_OPERATIONS, Cell, MatrixError, group_actions, iter_rows, key_actions, matrix_for_key,
                            matrix_for_principal, plan_key_matrix, select_actions)
-from kmstui.snapshot import InlinePolicy, Key, ManagedPolicy, Principal, Snapshot
-from kmstui.trace import ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED
+from kmstui.sources.snapshot import InlinePolicy, Key, ManagedPolicy, Principal, Snapshot
+from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED
 
 A, B = "111122223333", "444455556666"
 IAM_KEY_ID = "1111aaaa-11aa-11aa-11aa-111111111111"
@@ -316,7 +316,7 @@ def snapshot_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:
-    from kmstui.cli_matrix import add_matrix_parser, run_matrix
+    from kmstui.cli.matrix import add_matrix_parser, run_matrix
 
     parser = argparse.ArgumentParser(prog="kmstui")
     add_matrix_parser(parser.add_subparsers(dest="command"))
@@ -388,7 +388,7 @@ def test_cli_demo_runs() -> None:
 def test_cli_module_imports_neither_textual_nor_boto3() -> None:
     import subprocess
 
-    code = ("import sys\nimport kmstui.cli_matrix, kmstui.matrix\n"
+    code = ("import sys\nimport kmstui.cli.matrix, kmstui.analysis.matrix\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'boto3', 'botocore')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -6,7 +6,7 @@ import json
 
 from textual.widgets import DataTable
 
-from kmstui.app import make_app
+from kmstui.app.application import make_app
 
 
 async def wait_for_matrix(app, pilot) -> None:

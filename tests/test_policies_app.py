@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Tree
 
-from kmstui.app import make_app
-from kmstui.snapshot import LoadError
+from kmstui.app.application import make_app
+from kmstui.sources.snapshot import LoadError
 from kmstui.widgets.trace_views import PolicyView
 
 

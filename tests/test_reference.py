@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kmstui.reference import Reference, ReferenceError, load_reference
+from kmstui.reference.model import Reference, ReferenceError, load_reference
 
 
 def test_action_lookup_any_case_with_or_without_prefix(reference: Reference) -> None:

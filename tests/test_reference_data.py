@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kmstui.reference import read_reference_json
+from kmstui.reference.model import read_reference_json
 
 NEW_ACTIONS = {"kms:GenerateMac", "kms:VerifyMac", "kms:DeriveSharedSecret", "kms:RotateKeyOnDemand", "kms:ListKeyRotations",
                "kms:GetKeyLastUsage", "kms:Encapsulate", "kms:Decapsulate", "kms:SynchronizeMultiRegionKey"}

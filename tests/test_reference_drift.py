@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 
-from kmstui.refgen.build import generate
-from kmstui.refgen.locate import default_output_path, default_seed_path
-from kmstui.refgen.pins import missing_pins
+from kmstui.reference.refgen.build import generate
+from kmstui.reference.refgen.locate import default_output_path, default_seed_path
+from kmstui.reference.refgen.pins import missing_pins
 
 
 def test_committed_reference_matches_the_generator() -> None:
@@ -13,7 +13,7 @@ def test_committed_reference_matches_the_generator() -> None:
     seed = default_seed_path()
     committed = default_output_path().read_bytes()
     generated = generate(seed).encode("utf-8")
-    assert generated == committed, "data/kms_reference.json is stale: run python -m kmstui.refgen"
+    assert generated == committed, "data/kms_reference.json is stale: run python -m kmstui.reference.refgen"
 
 
 def _need_inputs() -> None:
@@ -23,7 +23,7 @@ def _need_inputs() -> None:
 
 
 def test_check_mode(tmp_path, capsys) -> None:
-    from kmstui.refgen.__main__ import main
+    from kmstui.reference.refgen.__main__ import main
 
     _need_inputs()
     output = tmp_path / "kms_reference.json"
@@ -36,17 +36,17 @@ def test_check_mode(tmp_path, capsys) -> None:
 
 
 def test_missing_seed_is_a_one_line_error(tmp_path, capsys) -> None:
-    from kmstui.refgen.__main__ import main
+    from kmstui.reference.refgen.__main__ import main
 
     assert main(["--seed", str(tmp_path / "absent.txt"), "--output", str(tmp_path / "out.json")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("kmstui.refgen: ") and "\n" not in err
+    assert err.startswith("kmstui.reference.refgen: ") and "\n" not in err
     assert not (tmp_path / "out.json").exists()
 
 
 def test_wrong_pinned_version_is_a_one_line_error(tmp_path, capsys, monkeypatch) -> None:
-    from kmstui.refgen import pins
-    from kmstui.refgen.__main__ import main
+    from kmstui.reference.refgen import pins
+    from kmstui.reference.refgen.__main__ import main
 
     monkeypatch.setattr(pins, "installed_version", lambda name: "0.0.1")
     assert main(["--output", str(tmp_path / "out.json")]) == 2

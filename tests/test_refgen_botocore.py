@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from kmstui.reference import read_reference_json
-from kmstui.refgen.botocore_source import BotocoreData, load_botocore, parse_operation_doc
-from kmstui.refgen.pins import PINS, installed_version
+from kmstui.reference.model import read_reference_json
+from kmstui.reference.refgen.botocore_source import BotocoreData, load_botocore, parse_operation_doc
+from kmstui.reference.refgen.pins import PINS, installed_version
 
 
 @pytest.fixture(scope="module")

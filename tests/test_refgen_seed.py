@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kmstui.reference import read_reference_json
-from kmstui.refgen.locate import default_seed_path
-from kmstui.refgen.seed_table import SeedFormatError, SeedRow, load_seed, parse_seed, rename_group
+from kmstui.reference.model import read_reference_json
+from kmstui.reference.refgen.locate import default_seed_path
+from kmstui.reference.refgen.seed_table import SeedFormatError, SeedRow, load_seed, parse_seed, rename_group
 
 GRANT_KEYS = ["kms:GrantConstraintType", "kms:GranteePrincipal", "kms:GrantIsForAWSResource", "kms:GrantOperations",
               "kms:RetiringPrincipal"]

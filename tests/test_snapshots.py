@@ -6,7 +6,7 @@ at the new SVGs before committing them.
 
 from __future__ import annotations
 
-from kmstui.app import make_app
+from kmstui.app.application import make_app
 
 
 async def no_blink(pilot) -> None:

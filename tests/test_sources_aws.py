@@ -30,7 +30,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from kmstui.snapshot import Key, Principal, Snapshot
+from kmstui.sources.snapshot import Key, Principal, Snapshot
 from kmstui.sources.aws_account import load_account
 from kmstui.sources.errors import SourceError
 from kmstui.sources.readonly import ReadOnlyViolation, is_read_operation, make_read_only, read_only_client
@@ -578,7 +578,7 @@ def test_profile_problems_are_one_line_errors(aws: Aws, management: dict[str, An
 
 def test_account_loads_are_cached_for_the_cli_and_the_app(aws: Aws, management: dict[str, Any], tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from kmstui.cli import main
+    from kmstui.cli.main import main
     from kmstui.sources.cache import load_account_cached
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kmstui.snapshot import Key, LoadError, Snapshot
+from kmstui.sources.snapshot import Key, LoadError, Snapshot
 from kmstui.sources.cache import SnapshotCache, cache_dir, cache_key
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kmstui import evaluate
-from kmstui.policy import PolicyError
-from kmstui.snapshot import Snapshot
+from kmstui.policy.document import PolicyError
+from kmstui.sources.snapshot import Snapshot
 from kmstui.sources.errors import SourceError
 from kmstui.sources.files import MAX_BYTES, load_path
 

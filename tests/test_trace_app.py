@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kmstui.app import make_app
-from kmstui.screens.context_editor import ContextEditorScreen
-from kmstui.screens.picker import PickerScreen
-from kmstui.screens.policy_editor import PolicyEditorScreen
+from kmstui.app.application import make_app
+from kmstui.app.screens.context_editor import ContextEditorScreen
+from kmstui.app.screens.picker import PickerScreen
+from kmstui.app.screens.policy_editor import PolicyEditorScreen
 from kmstui.widgets.trace_views import PolicyView, StepDetails, StepList, VerdictBanner
 
 
@@ -131,8 +131,8 @@ async def test_trace_at_80x24_stacks_the_panes(sample_snapshot) -> None:
 
 
 async def test_what_if_on_grants_and_saving_the_edits(sample_snapshot, tmp_path: Path) -> None:
-    from kmstui.screens.picker import PickerScreen
-    from kmstui.snapshot import Snapshot
+    from kmstui.app.screens.picker import PickerScreen
+    from kmstui.sources.snapshot import Snapshot
 
     app = make_app(snapshot=sample_snapshot, start="trace")
     async with app.run_test(size=(160, 45)) as pilot:

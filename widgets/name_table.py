@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from kmstui.fuzzy import highlight_spans
+from kmstui.reference.fuzzy import highlight_spans
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from kmstui.reference import Action, ConditionKey, Reference
+from kmstui.reference.model import Action, ConditionKey, Reference
 from kmstui.widgets.name_table import NamedRow, NameTable
 
 LABEL_WIDTH = 15

@@ -16,8 +16,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from kmstui.conditions import describe_values
-from kmstui.trace import ALLOWED, EXPLICITLY_DENIED, Decision, GrantEvidence, StatementEvidence, Step
+from kmstui.policy.conditions import describe_values
+from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, Decision, GrantEvidence, StatementEvidence, Step
 
 OUTCOME_STYLES = {"pass": "$success", "allow": "$success", "fail": "$error", "deny": "$error"}
 MARKS = {"pass": "✓", "allow": "✓", "fail": "✗", "deny": "✗", "skip": "–", "info": "·"}

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Sequence
 import boto3
 from botocore import exceptions as boto_errors
 
-from kmstui.snapshot import InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot
+from kmstui.sources.snapshot import InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot
 from kmstui.sources.documents import DocumentError, document_text
 from kmstui.sources.errors import SourceError
 from kmstui.sources.readonly import read_only_client

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from kmstui.snapshot import Snapshot, SnapshotError
+from kmstui.sources.snapshot import Snapshot, SnapshotError
 
 ENTRY_VERSION = 1
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from kmstui.snapshot import Snapshot
+from kmstui.sources.snapshot import Snapshot
 
 DEMO_FILE = "demo_snapshot.json"
 

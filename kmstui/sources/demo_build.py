@@ -34,7 +34,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from kmstui.snapshot import InlinePolicy, Key, ManagedPolicy, OrgPolicy, Principal, Snapshot
+from kmstui.sources.snapshot import InlinePolicy, Key, ManagedPolicy, OrgPolicy, Principal, Snapshot
 
 ACCOUNT = "111122223333"
 ACCOUNT_NAME = "Example Corp"

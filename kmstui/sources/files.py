@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kmstui.policy import PolicyError, parse_policy
-from kmstui.snapshot import (FORMAT, InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot,
+from kmstui.policy.document import PolicyError, parse_policy
+from kmstui.sources.snapshot import (FORMAT, InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot,
                              SnapshotError)
 from kmstui.sources.documents import DocumentError, document_text
 from kmstui.sources.errors import SourceError

@@ -1,0 +1,89 @@
+"""The Findings section: risky or ineffective statements across everything loaded, worst first.
+
+Each names its rule, the seed or AWS page behind it, and where it stands; `enter` shows that policy
+in the Policies section.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kmstui.sources.snapshot import Snapshot
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+SEVERITY_STYLES = {"high": "bold $error", "medium": "bold $warning", "low": "$text", "info": "$text-muted"}
+
+
+class FindingsScreen(Screen):
+    """Every finding, with its rule and reference."""
+
+    TITLE = "kmstui"
+    SUB_TITLE = "Findings"
+    HELP = """\
+**Findings** are checks on what is loaded: a key policy that does not enable IAM policies, `Principal
+"*"` without a limiting condition, cross-account grants of actions that cannot be used
+cross-account, conditions on alias resources, broad `kms:*`, and more. Each names the seed or AWS
+page that explains it. `enter` shows the policy in **Policies**.
+"""
+    BINDINGS = [
+        Binding("enter", "open", "Show policy", tooltip="Show the finding's policy in the Policies section", id="open-finding"),
+    ]
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.findings: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(classes="list-pane", id="findings-pane") as pane:
+            pane.border_title = "Findings"
+            yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="finding-details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from kmstui.analysis.findings import snapshot_findings
+
+        self.findings = sorted(snapshot_findings(self.snapshot),
+                               key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule, f.source, f.line or 0))
+        table = self.query_one(DataTable)
+        table.add_columns("severity", "rule", "where", "finding")
+        for index, finding in enumerate(self.findings):
+            where = f"{finding.source}" + (f":{finding.line}" if finding.line else "")
+            table.add_row(Content.styled(finding.severity, SEVERITY_STYLES.get(finding.severity, "")), finding.rule,
+                          where, finding.message, key=str(index))
+        counts = {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITY_ORDER}
+        self.query_one("#findings-pane").border_subtitle = " · ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
+        table.focus()
+
+    @on(DataTable.RowHighlighted)
+    def _details(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None or event.row_key.value is None:
+            return
+        finding = self.findings[int(event.row_key.value)]
+        statement = f", statement {finding.statement + 1}" if finding.statement is not None else ""
+        sid = f" {finding.sid!r}" if finding.sid else ""
+        self.query_one("#finding-details", Static).update(Content.assemble(
+            (f"{finding.title}\n", "bold"), f"{finding.message}\n",
+            (f"{finding.source}{statement}{sid}" + (f", line {finding.line}" if finding.line else "") + "\n", "dim"),
+            (f"Reference: {finding.reference}", "dim")))
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.findings or table.cursor_row is None:
+            return
+        finding = self.findings[table.cursor_row]
+        opener = getattr(self.app, "open_policy", None)
+        if opener is not None:
+            opener(finding.source)
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()

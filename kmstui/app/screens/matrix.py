@@ -1,0 +1,227 @@
+"""The Access matrix: principals × key actions for one key (or keys × actions for one principal).
+
+Cells are computed by the core (:mod:`kmstui.analysis.matrix`) in a thread worker and the table fills as rows
+arrive; `enter` on a cell opens its trace.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from kmstui.analysis.matrix import Matrix, MatrixError, Row, plan_key_matrix, plan_principal_matrix
+from kmstui.app.screens.picker import PickerScreen, PickItem
+from kmstui.sources.snapshot import Snapshot
+from kmstui.widgets.filter_input import FilterInput
+
+CELL_STYLES = {"Allowed": "bold $success", "ExplicitlyDenied": "bold $error", "ImplicitlyDenied": "$text-muted"}
+
+
+class MatrixScreen(Screen):
+    """Who can do what with a key, or what a principal can do with every key."""
+
+    TITLE = "kmstui"
+    SUB_TITLE = "Access matrix"
+    HELP = """\
+The **Access matrix** decides every KMS key action for every principal on one key (`k`), or for one
+principal on every key (`i`): ✓ allowed, ✗ explicitly denied, · implicitly denied. `f` shows only
+rows with an allowed cell, `g` shows one group of actions at a time, `/` filters the rows, `enter` on
+a cell opens its trace.
+"""
+    BINDINGS = [
+        Binding("k", "pick_key", "Key", tooltip="The matrix of one key: every principal × action", id="matrix-key"),
+        Binding("i", "pick_principal", "Principal", tooltip="The matrix of one principal: every key × action",
+                id="matrix-principal"),
+        Binding("f", "toggle_allowed", "Allowed only", tooltip="Show only rows with at least one allowed cell",
+                id="matrix-allowed"),
+        Binding("slash", "filter", "Filter", tooltip="Filter the rows by name", id="matrix-filter"),
+        Binding("g", "next_group", "Action group", tooltip="Show one group of actions at a time: cryptographic, key "
+                "management, grants, tags and aliases, or all", id="matrix-group"),
+        Binding("escape", "cancel", "Stop", tooltip="Stop filling the matrix", id="matrix-cancel", show=False),
+    ]
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.matrix: Matrix | None = None
+        self.allowed_only = False
+        self.query_text = ""
+        self.group: str | None = None  # an action group shown alone, or None for every action
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="matrix-subject")
+        with Vertical(id="matrix-pane", classes="list-pane") as pane:
+            pane.border_title = "Access"
+            yield FilterInput(placeholder="filter rows…", id="matrix-filter-input")
+            yield DataTable(id="matrix-table", cursor_type="cell", zebra_stripes=True)
+            yield ProgressBar(id="matrix-progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        key = next((k for k in self.snapshot.keys if not k.aws_managed), None) or (self.snapshot.keys[0] if self.snapshot.keys else None)
+        if key is not None:
+            self.show_key(key.arn)
+        self.query_one(DataTable).focus()
+
+    # -- building --------------------------------------------------------------------------
+    def show_key(self, key_ref: str) -> None:
+        self._start(lambda: plan_key_matrix(self.snapshot, key_ref))
+
+    def show_principal(self, principal_ref: str) -> None:
+        self._start(lambda: plan_principal_matrix(self.snapshot, principal_ref))
+
+    def _start(self, plan) -> None:
+        self._cancel.set()
+        self._cancel = threading.Event()
+        try:
+            self.matrix = plan()
+        except MatrixError as error:
+            self.notify(str(error), severity="error")
+            return
+        matrix = self.matrix
+        what = "key" if matrix.kind == "key" else "principal"
+        notes = f"  ·  {'; '.join(matrix.notes)}" if matrix.notes else ""
+        self.query_one("#matrix-subject", Static).update(
+            f" [b]{what.title()}[/b] {matrix.label}  ·  {len(matrix.rows)} rows × {len(matrix.actions)} actions"
+            f"  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied{notes}")
+        self._columns()
+        progress = self.query_one(ProgressBar)
+        progress.update(total=len(matrix.rows), progress=0)
+        self._fill(matrix, self._cancel)
+
+    @work(thread=True, exclusive=True, group="matrix")
+    def _fill(self, matrix: Matrix, cancel: threading.Event) -> None:
+        from kmstui.analysis.matrix import iter_rows
+
+        for row in iter_rows(matrix, cancel=cancel):
+            if cancel.is_set():
+                return
+            self.app.call_from_thread(self._add_row, matrix, row)
+
+    @property
+    def shown_actions(self) -> tuple[str, ...]:
+        if self.matrix is None:
+            return ()
+        if self.group is None:
+            return self.matrix.actions
+        from kmstui.analysis.matrix import group_actions
+
+        wanted = set(group_actions(self.matrix.actions).get(self.group, ()))
+        return tuple(a for a in self.matrix.actions if a in wanted)
+
+    def _columns(self) -> None:
+        assert self.matrix is not None
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_column("principal" if self.matrix.kind == "key" else "key", key="row")
+        for action in self.shown_actions:
+            table.add_column(_short(action), key=action)
+
+    def _add_row(self, matrix: Matrix, row: Row) -> None:
+        if matrix is not self.matrix:
+            return
+        self.query_one(ProgressBar).advance(1)
+        if self._visible(row):
+            self._append(row)
+
+    def _visible(self, row: Row) -> bool:
+        if self.allowed_only and not row.allowed:
+            return False
+        return not self.query_text or self.query_text.lower() in row.label.lower()
+
+    def _append(self, row: Row) -> None:
+        assert self.matrix is not None
+        cells = [Text(row.label)]
+        for action in self.shown_actions:
+            cell = row.cells.get(action)
+            glyph = row.glyph(action)
+            cells.append(_styled(glyph, cell.result if cell is not None else ""))
+        table = self.query_one(DataTable)
+        table.add_row(*cells, key=row.principal if self.matrix.kind == "key" else row.key)
+
+    def _refill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        if self.matrix is not None:
+            for row in self.matrix.rows:
+                if row.done and self._visible(row):
+                    self._append(row)
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_pick_key(self) -> None:
+        items = [PickItem(k.arn, k.alias_names[0] if k.alias_names else k.key_id, k.key_id) for k in self.snapshot.keys]
+        self.app.push_screen(PickerScreen("Matrix of key", items), lambda value: value and self.show_key(value))
+
+    def action_pick_principal(self) -> None:
+        items = [PickItem(p.arn, p.name, f"{p.kind} · {p.arn}") for p in self.snapshot.principals if p.kind != "group"]
+        self.app.push_screen(PickerScreen("Matrix of principal", items), lambda value: value and self.show_principal(value))
+
+    def action_next_group(self) -> None:
+        if self.matrix is None:
+            return
+        from kmstui.analysis.matrix import group_actions
+
+        groups = [None, *group_actions(self.matrix.actions)]
+        self.group = groups[(groups.index(self.group) + 1) % len(groups)]
+        self._columns()
+        self._refill()
+        self.notify(f"Actions: {self.group or 'all'}")
+
+    def action_toggle_allowed(self) -> None:
+        self.allowed_only = not self.allowed_only
+        self._refill()
+        self.notify("Rows with an allowed cell only." if self.allowed_only else "All rows.")
+
+    def action_filter(self) -> None:
+        box = self.query_one(FilterInput)
+        box.add_class("-active")
+        box.focus()
+
+    @on(FilterInput.Changed)
+    def _filtered(self, event: FilterInput.Changed) -> None:
+        self.query_text = event.value.strip()
+        self._refill()
+
+    @on(FilterInput.Done)
+    def _filter_done(self, event: FilterInput.Done) -> None:
+        if event.cleared:
+            event.filter_input.remove_class("-active")
+        self.query_one(DataTable).focus()
+
+    def action_cancel(self) -> None:
+        self._cancel.set()
+
+    @on(DataTable.CellSelected)
+    def _open_cell(self, event: DataTable.CellSelected) -> None:
+        matrix = self.matrix
+        if matrix is None or event.cell_key.column_key.value == "row":
+            return
+        action = str(event.cell_key.column_key.value)
+        row = matrix.row(str(event.cell_key.row_key.value))
+        key = self.snapshot.find_key(row.key)
+        resource = key.alias_names[0] if key.alias_names else key.arn
+        opener = getattr(self.app, "open_trace", None)
+        if opener is not None:
+            opener(principal=row.principal, action=action, resources=[resource], context={})
+
+    def on_unmount(self) -> None:
+        self._cancel.set()
+
+
+def _short(action: str) -> str:
+    return action.split(":", 1)[-1]
+
+
+def _styled(glyph: str, result: str) -> Content:
+    """A centred glyph in the theme's colour for the result."""
+    return Content.styled(glyph, CELL_STYLES.get(result, "$text-muted")).center(3)

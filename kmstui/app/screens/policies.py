@@ -1,0 +1,215 @@
+"""The Policies section: everything loaded, as a tree, and the selected item's JSON with its findings.
+
+Accounts → regions → keys (key policy, aliases, grants, tags); principals (policies, boundary, groups);
+organization policies; load errors. `t` asks the Trace about the selected key or principal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, Tree
+
+from kmstui.sources.snapshot import Key, Principal, Snapshot
+from kmstui.widgets.trace_views import PolicyView
+
+NARROW_WIDTH = 140
+
+
+@dataclass
+class Item:
+    """What a tree node shows when selected."""
+
+    title: str
+    text: str | None = None  # JSON to show
+    source: str | None = None  # the policy's name as traces and findings name it
+    kind: str = "info"
+    key: Key | None = None
+    principal: Principal | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class PoliciesScreen(Screen):
+    """Browse what is loaded."""
+
+    TITLE = "kmstui"
+    SUB_TITLE = "Policies"
+    HELP = """\
+**Policies** shows everything loaded — keys with their key policy, aliases, grants and tags;
+principals with their policies and boundary; organization policies; load errors — and the selected
+item's JSON with line numbers and the findings that concern it. `t` opens the Trace for the
+selected key or principal.
+"""
+    BINDINGS = [
+        Binding("t", "trace", "Trace this", tooltip="Open the Trace for the selected key or principal", id="trace-this"),
+        Binding("y", "copy", "Copy JSON", tooltip="Copy the selected item's JSON", id="copy-json-item"),
+    ]
+
+    def __init__(self, snapshot: Snapshot, findings: Callable[[Snapshot], list[Any]] | None = None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.findings_for = findings
+        self.findings: list[Any] = []
+        self.selected: Item | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="split"):
+            with Vertical(id="tree-pane", classes="list-pane") as pane:
+                pane.border_title = "Loaded"
+                yield Tree("snapshot", id="policy-tree")
+            with Vertical(id="item-pane", classes="details-pane") as pane:
+                pane.border_title = "Item"
+                yield Static(id="item-notes")
+                yield PolicyView(id="item-json")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.findings_for is not None:
+            self.findings = self.findings_for(self.snapshot)
+        self._fill()
+        tree = self.query_one(Tree)
+        tree.focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
+    def _findings_about(self, source: str | None) -> list[Any]:
+        if not source:
+            return []
+        return [f for f in self.findings if getattr(f, "source", None) == source]
+
+    def _label(self, text: str, source: str | None) -> str:
+        count = len(self._findings_about(source))
+        return f"{text}  ⚠ {count}" if count else text
+
+    def _fill(self) -> None:
+        tree = self.query_one(Tree)
+        snapshot = self.snapshot
+        tree.root.set_label(f"{', '.join(snapshot.sources) or 'snapshot'} · {len(snapshot.keys)} keys · "
+                            f"{len([p for p in snapshot.principals if p.kind != 'group'])} principals")
+        tree.root.data = Item("snapshot", json.dumps({"sources": snapshot.sources, "created": snapshot.created,
+                                                      "accounts": snapshot.accounts}, indent=2))
+        tree.root.expand()
+        keys_node = tree.root.add("Keys", data=Item("Keys"), expand=True)
+        for account in snapshot.accounts:
+            account_keys = [k for k in snapshot.keys if k.account == account]
+            if not account_keys:
+                continue
+            account_node = keys_node.add(f"account {account}", data=Item(f"account {account}"), expand=True)
+            for region in sorted({k.region for k in account_keys}):
+                region_node = account_node.add(region, data=Item(region), expand=True)
+                for key in sorted((k for k in account_keys if k.region == region), key=lambda k: (k.alias_names or [k.key_id])[0]):
+                    self._add_key(region_node, key)
+        principals_node = tree.root.add("Principals", data=Item("Principals"), expand=True)
+        for kind in ("user", "role", "group"):
+            members = sorted((p for p in snapshot.principals if p.kind == kind), key=lambda p: p.name)
+            if members:
+                kind_node = principals_node.add(f"{kind}s ({len(members)})", data=Item(f"{kind}s"))
+                for principal in members:
+                    self._add_principal(kind_node, principal)
+        if snapshot.org_policies:
+            org_node = tree.root.add("Organization policies", data=Item("Organization policies"))
+            for policy in snapshot.org_policies.values():
+                source = f"{policy.kind.upper()} {policy.name}"
+                org_node.add_leaf(self._label(source, source), data=Item(source, policy.document, source, policy.kind))
+        if snapshot.errors:
+            errors_node = tree.root.add(f"Load errors ({len(snapshot.errors)})", data=Item("Load errors"))
+            for error in snapshot.errors:
+                errors_node.add_leaf(f"✗ {error.what}", data=Item(error.what, json.dumps(error.__dict__, indent=2),
+                                                                  notes=[f"{error.code or 'error'}: {error.message}"]))
+
+    def _add_key(self, parent, key: Key) -> None:
+        name = key.alias_names[0] if key.alias_names else key.key_id
+        managed = " (AWS managed)" if key.aws_managed else ""
+        source = f"key policy of {key.key_id}"
+        node = parent.add(self._label(f"{name}{managed}", source),
+                          data=Item(name, json.dumps(key.metadata, indent=2), key=key,
+                                    notes=[f"{key.arn}", key.metadata.get("Description", "")]))
+        if key.policy is not None:
+            node.add_leaf(self._label("key policy", source), data=Item(source, key.policy, source, "key_policy", key=key))
+        else:
+            node.add_leaf("key policy: not loaded", data=Item("key policy", None, notes=["see Load errors"]))
+        if key.aliases:
+            node.add_leaf(f"aliases ({len(key.aliases)})", data=Item("aliases", json.dumps(key.aliases, indent=2), key=key))
+        if key.grants:
+            node.add_leaf(f"grants ({len(key.grants)})", data=Item("grants", json.dumps(key.grants, indent=2), key=key))
+        if key.tags:
+            node.add_leaf(f"tags ({len(key.tags)})", data=Item("tags", json.dumps(key.tags, indent=2), key=key))
+
+    def _add_principal(self, parent, principal: Principal) -> None:
+        node = parent.add(principal.name, data=Item(principal.name, json.dumps(
+            {"arn": principal.arn, "groups": principal.groups, "boundary": principal.boundary, "tags": principal.tags},
+            indent=2), principal=principal))
+        for inline in principal.inline_policies:
+            source = f"{principal.kind} {principal.name} inline policy {inline.name}"
+            node.add_leaf(self._label(f"inline {inline.name}", source), data=Item(source, inline.document, source, "identity",
+                                                                                  principal=principal))
+        for arn in principal.managed_policies:
+            managed = self.snapshot.managed_policies.get(arn)
+            name = managed.name if managed else arn
+            source = f"{principal.kind} {principal.name} managed policy {name}"
+            node.add_leaf(self._label(f"managed {name}", source),
+                          data=Item(source, managed.document if managed else None, source, "identity", principal=principal,
+                                    notes=[] if managed else ["the managed policy was not loaded"]))
+        if principal.boundary:
+            managed = self.snapshot.managed_policies.get(principal.boundary)
+            source = f"permissions boundary {managed.name}" if managed else principal.boundary
+            node.add_leaf(self._label("boundary", source), data=Item(source, managed.document if managed else None, source,
+                                                                      "boundary", principal=principal))
+
+    @on(Tree.NodeHighlighted)
+    def _show(self, event: Tree.NodeHighlighted) -> None:
+        item = event.node.data
+        if not isinstance(item, Item):
+            return
+        self.selected = item
+        notes = [n for n in item.notes if n]
+        for finding in self._findings_about(item.source):
+            line = f" (line {finding.line})" if getattr(finding, "line", None) else ""
+            notes.append(f"⚠ {finding.severity} {finding.rule}{line}: {finding.message}")
+        self.query_one("#item-notes", Static).update("\n".join(notes))
+        first_line = min((f.line for f in self._findings_about(item.source) if getattr(f, "line", None)), default=None)
+        text = item.text if item.text is not None or item.source else ""
+        self.query_one(PolicyView).show(item.title, text, (first_line, first_line) if first_line else None,
+                                        self.app.current_theme.dark)
+
+    def select_source(self, source: str) -> bool:
+        """Select the tree node of the policy named ``source`` (from Findings), expanding its parents."""
+        tree = self.query_one(Tree)
+        for node in list(tree._tree_nodes.values()):
+            item = node.data
+            if isinstance(item, Item) and item.source == source:
+                parent = node.parent
+                while parent is not None:
+                    parent.expand()
+                    parent = parent.parent
+                self.call_after_refresh(tree.move_cursor, node)
+                tree.focus()
+                return True
+        return False
+
+    def action_trace(self) -> None:
+        item = self.selected
+        if item is None or (item.key is None and item.principal is None):
+            self.notify("Select a key or a principal first.", severity="warning")
+            return
+        trace = getattr(self.app, "open_trace", None)
+        if trace is not None:
+            if item.key is not None:
+                key = item.key
+                trace(resources=[key.alias_names[0] if key.alias_names else key.arn])
+            else:
+                trace(principal=item.principal.arn)
+
+    def action_copy(self) -> None:
+        if self.selected is not None and self.selected.text:
+            self.app.copy_to_clipboard(self.selected.text)
+            self.notify("Copied.")

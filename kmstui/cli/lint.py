@@ -1,0 +1,143 @@
+"""``kmstui lint``: risky or ineffective statements in policy files, a snapshot or the demo.
+
+Imports neither Textual nor boto3. Exit 0 (or 1 when a finding at or above ``--fail-on`` exists), 2 for
+bad input with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from typing import TYPE_CHECKING
+
+from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
+from kmstui.cli.sources import add_source_arguments, load_snapshot, wants_snapshot
+
+if TYPE_CHECKING:
+    from kmstui.analysis.findings import Finding
+
+# The findings module is imported when lint runs, not when the CLI builds its parser (explain's start-up).
+SEVERITIES = ("high", "medium", "low", "info")
+
+EXIT_FINDINGS = 1
+
+
+def add_lint_parser(commands: Any) -> None:
+    lint = commands.add_parser(
+        "lint",
+        help="find risky or ineffective statements in KMS key policies and IAM policies",
+        description="Lint a policy file (an identity policy, or a key policy when it has a Principal), a folder of "
+        "policy files, a snapshot, an account or the demo account. The rules are listed in README.md.",
+    )
+    lint.add_argument("path", nargs="?", metavar="PATH", help="a policy file or a folder of .json policy files")
+    add_source_arguments(lint, title="or lint what a source loads")
+    lint.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    lint.add_argument("--fail-on", choices=SEVERITIES, default=None, metavar="SEVERITY",
+                      help="exit 1 when a finding of this severity or worse exists: high, medium, low, info "
+                      "(default: never)")
+
+
+def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    from kmstui.analysis.findings import severity_at_least
+    from kmstui.policy.document import PolicyError
+    from kmstui.sources.snapshot import SnapshotError
+    from kmstui.sources.errors import SourceError
+
+    err = err or sys.stderr
+    try:
+        findings, what = _collect(args, err)
+    except (PolicyError, SourceError, SnapshotError, InputError) as error:
+        print(f"kmstui: error: {error}", file=err)
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        out.write(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False) + "\n")
+    else:
+        for finding in findings:
+            out.write(finding.text() + "\n")
+        out.write(summary(findings, what) + "\n")
+    fail_on = getattr(args, "fail_on", None)
+    return EXIT_FINDINGS if fail_on and severity_at_least(findings, fail_on) else EXIT_OK
+
+
+def summary(findings: list[Finding], what: str) -> str:
+    if not findings:
+        return f"no findings in {what}"
+    counts = ", ".join(f"{sum(f.severity == s for f in findings)} {s}" for s in SEVERITIES)
+    return f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {what}: {counts}"
+
+
+def _collect(args: argparse.Namespace, err: TextIO) -> tuple[list[Finding], str]:
+    from kmstui.analysis.findings import snapshot_findings
+
+    if bool(args.path) == wants_snapshot(args):
+        raise InputError("give a PATH, or a source (--snapshot PATH, --demo, --profile/--region), not both"
+                         if args.path else "give a PATH, --snapshot PATH, --demo or --profile/--region")
+    if args.path:
+        return lint_path(Path(args.path)), args.path
+    snapshot = load_snapshot(args, err)  # says on stderr what could not be loaded
+    what = "the demo account" if getattr(args, "demo", False) else (args.snapshot or "the account")
+    return snapshot_findings(snapshot), what
+
+
+def lint_path(path: Path) -> list[Finding]:
+    """A policy file, a saved snapshot, or every .json file below a folder (sorted)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.json") if p.is_file())
+        if not files:
+            raise InputError(f"{path}: no .json policy files in this folder")
+        return [finding for file in files for finding in lint_file(file)]
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    return lint_file(path)
+
+
+def lint_file(path: Path) -> list[Finding]:
+    from kmstui.analysis.findings import policy_findings, snapshot_findings
+    from kmstui.policy.document import parse_policy
+    from kmstui.sources.snapshot import FORMAT as SNAPSHOT_FORMAT
+    from kmstui.sources.snapshot import Snapshot
+
+    text = _read(path)
+    data = _json_or_none(text)
+    if isinstance(data, dict) and data.get("format") == SNAPSHOT_FORMAT:
+        return snapshot_findings(Snapshot.from_json(text, str(path)))
+    policy = parse_policy(text, policy_kind(data), source=str(path))
+    return policy_findings(policy)
+
+
+def policy_kind(data: Any) -> str:
+    """``key_policy`` when a statement has a Principal or NotPrincipal, otherwise ``identity``."""
+    from kmstui.policy.document import PolicyError, unwrap_saved_output
+
+    try:
+        document, _ = unwrap_saved_output(data, None, "policy")
+    except PolicyError:
+        document = None  # parse_policy reports the broken inner document with its line
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if isinstance(statements, list) and any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s)
+                                            for s in statements):
+        return "key_policy"
+    return "identity"
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None  # parse_policy reports the error with its line
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+

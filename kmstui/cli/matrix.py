@@ -1,0 +1,158 @@
+"""``kmstui matrix``: who may do what on a key, or what one principal may do on every key.
+
+Loads a Snapshot (a file or folder, or the demo), evaluates every row × KMS key action with the
+engine, and prints a compact table (one glyph a cell) or JSON. Imports neither Textual nor boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, TextIO
+
+from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
+from kmstui.cli.sources import add_source_arguments
+
+# Above this many cells the CLI evaluates rows in one process per CPU (see kmstui.analysis.matrix.iter_rows).
+PARALLEL_CELLS = 20_000
+LEGEND = "✓ allowed   ✗ explicitly denied   · implicitly denied   ! could not be evaluated"
+
+
+def add_matrix_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "matrix",
+        help="every principal × KMS action on a key, or every key × action for a principal",
+        description="Evaluate a whole access matrix against a snapshot: with --key, a row for each user and role "
+        "of the snapshot, each principal the key policy names and each grantee of the key's grants; with "
+        "--principal, a row for each key. Columns are the KMS actions authorized on a key (alias operations "
+        "aside). The request context is empty, so conditions on it do not hold.",
+    )
+    parser.add_argument("--key", metavar="KEY", help="the key: id, ARN, alias name or alias ARN")
+    parser.add_argument("--principal", metavar="PRINCIPAL", help="the principal: user or role name, or an ARN")
+    add_source_arguments(parser, title="where policies come from")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    parser.add_argument("--allowed-only", action="store_true", help="only rows allowed at least one action")
+    parser.add_argument("--actions", metavar="PATTERN",
+                        help="only these columns: comma-separated action names, parts of names, globs (Generate*) "
+                        "or groups (cryptographic, key-management, grants, tags)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help=f"processes evaluating rows (default: one per CPU above {PARALLEL_CELLS} cells, else 1)")
+
+
+def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    err = err or sys.stderr  # resolved at call time (tests capture it)
+    from kmstui.analysis.matrix import MatrixError, plan_key_matrix, plan_principal_matrix, select_actions
+    from kmstui.policy.document import PolicyError
+    from kmstui.sources.snapshot import SnapshotError
+    from kmstui.sources.errors import SourceError
+
+    try:
+        if bool(args.key) == bool(args.principal):
+            raise InputError("give exactly one of --key KEY or --principal PRINCIPAL")
+        if args.workers is not None and args.workers < 1:
+            raise InputError("--workers must be 1 or more")
+        columns = select_actions(args.actions)
+        snapshot = _load(args, err)
+        if args.key:
+            matrix = plan_key_matrix(snapshot, args.key, columns)
+        else:
+            matrix = plan_principal_matrix(snapshot, args.principal, columns)
+    except (InputError, MatrixError, SnapshotError, SourceError, PolicyError) as error:
+        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"kmstui: error: {text}", file=err)
+        return EXIT_BAD_INPUT
+    cells = len(matrix.rows) * len(matrix.actions)
+    workers = args.workers or ((os.cpu_count() or 1) if cells >= PARALLEL_CELLS else 1)
+    try:
+        _fill(matrix, workers, err)
+    except KeyboardInterrupt:
+        print("kmstui: cancelled", file=err)
+        return 130
+    if args.format == "json":
+        from kmstui.cli.output import print_json
+
+        print_json(matrix.to_dict(allowed_only=args.allowed_only), out)
+    else:
+        render_text(matrix, out, allowed_only=args.allowed_only)
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace, err: TextIO) -> Any:
+    from kmstui.cli.sources import load_snapshot, wants_snapshot
+
+    if not wants_snapshot(args):
+        raise InputError("say where policies come from: --snapshot PATH, --demo or --profile/--region")
+    return load_snapshot(args, err)
+
+
+def _fill(matrix: Any, workers: int, err: TextIO) -> None:
+    from kmstui.analysis.matrix import fill
+
+    if not err.isatty() or len(matrix.rows) < 200:
+        fill(matrix, workers=workers)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(file=err), transient=True) as progress:
+        task = progress.add_task("rows", total=len(matrix.rows))
+        fill(matrix, lambda done, total: progress.update(task, completed=done, total=total), workers=workers)
+
+
+def render_text(matrix: Any, out: TextIO, allowed_only: bool = False) -> None:
+    """A compact table: a glyph a cell, action names as headers when they fit, else numbers and a key."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from kmstui.analysis.matrix import GROUP_LABELS, group_actions
+
+    tty = out.isatty()
+    rows = [r for r in matrix.rows if r.allowed or not allowed_only]
+    short = [a.split(":", 1)[1] for a in matrix.actions]
+    subject = "key" if matrix.kind == "key" else "principal"
+    row_header = "principal" if matrix.kind == "key" else "key"
+    label_width = max([len(row_header)] + [len(r.label) for r in rows])
+    by_name = label_width + sum(len(s) + 1 for s in short) + 4
+    available = Console(file=out).width if tty else 160
+    numbered = by_name > available
+    headers = [str(i + 1) for i in range(len(short))] if numbered else short
+
+    title = f"{subject} {matrix.label}" + (f" ({matrix.subject})" if matrix.label != matrix.subject else "")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1 if not numbered else 0), collapse_padding=True,
+                  show_edge=False)
+    table.add_column(row_header, no_wrap=True)
+    for header in headers:
+        table.add_column(header, justify="center", no_wrap=True, min_width=2 if numbered else None)
+    for row in rows:
+        table.add_row(row.label, *[_styled(row.glyph(a), tty) for a in matrix.actions])
+    width = label_width + sum(max(len(h), 2) + 1 for h in headers) + 8
+    console = Console(file=out, force_terminal=tty, no_color=not tty, highlight=False, soft_wrap=False,
+                      width=None if tty else max(width, 80))
+    console.print(title, markup=False, soft_wrap=True)
+    for note in matrix.notes:
+        console.print(f"note: {note}", markup=False, soft_wrap=True)
+    if rows:
+        console.print(table)
+    else:
+        console.print("no principal is allowed any of these actions" if matrix.kind == "key"
+                      else "no key allows this principal any of these actions")
+    hidden = len(matrix.rows) - len(rows)
+    counts = f"{len(rows)} rows × {len(matrix.actions)} actions" + (f" ({hidden} rows with nothing allowed hidden)" if hidden else "")
+    console.print(counts, soft_wrap=True)
+    console.print(LEGEND, soft_wrap=True)
+    if numbered:
+        groups = group_actions(matrix.actions)
+        index = {a: i + 1 for i, a in enumerate(matrix.actions)}
+        for group, names in groups.items():
+            listed = "  ".join(f"{index[n]} {n.split(':', 1)[1]}" for n in names)
+            console.print(f"{GROUP_LABELS[group]}: {listed}", markup=False, soft_wrap=True)
+
+
+def _styled(glyph: str, tty: bool) -> str:
+    if not tty:
+        return glyph
+    style = {"✓": "green", "✗": "bold red", "·": "dim", "!": "yellow"}.get(glyph)
+    return f"[{style}]{glyph}[/]" if style else glyph

@@ -1,0 +1,136 @@
+"""Everything that can decide a request, parsed once at construction and reused across evaluations."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from kmstui.policy.document import Policy, PolicyError, parse_policy
+
+
+def _is_per_key_map(value: Any) -> bool:
+    """``{key ARN or id: thing}`` rather than one policy / metadata / tag set."""
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and "Statement" not in value
+        and all(isinstance(k, str) and (k.startswith("arn:aws") and ":key/" in k or _looks_like_key_id(k)) for k in value)
+    )
+
+
+def _looks_like_key_id(text: str) -> bool:
+    parts = text.split("-")
+    return (len(parts) == 5 and all(p.isalnum() for p in parts)) or (text.startswith("mrk-") and len(text) > 8)
+
+
+def key_id_of(key: str) -> str:
+    """The key id of a key ARN (or the id itself)."""
+    return key.rsplit("key/", 1)[-1] if ":key/" in key else key
+
+
+class PerKey:
+    """One value for every key, or a value per key (by ARN or id)."""
+
+    def __init__(self, value: Any, convert: Any) -> None:
+        if _is_per_key_map(value):
+            self.shared = None
+            self.by_id = {key_id_of(k): convert(v, k) for k, v in value.items()}
+        else:
+            self.shared = convert(value, None) if value is not None else None
+            self.by_id = {}
+
+    def get(self, key_arn: str | None) -> Any:
+        if key_arn is not None and self.by_id:
+            return self.by_id.get(key_id_of(key_arn))
+        return self.shared
+
+    def all(self) -> list[Any]:
+        return ([self.shared] if self.shared is not None else []) + list(self.by_id.values())
+
+
+class PolicySet:
+    """The policies, grants and key facts for evaluating requests (see README.md, Python API).
+
+    Policies may be JSON text, dicts or parsed :class:`~kmstui.policy.document.Policy` objects. ``scps`` and
+    ``rcps`` are OU levels, root first, each a list of policies. ``grants`` are ``list-grants``
+    entries. For operations on two keys, ``key_policy``, ``key_metadata``, ``key_tags`` and
+    ``grants`` may map key ARNs to values.
+    """
+
+    def __init__(
+        self,
+        key_policy: Any = None,
+        identity: Iterable[Any] = (),
+        boundary: Any = None,
+        session: Any = None,
+        scps: Sequence[Sequence[Any]] = (),
+        rcps: Sequence[Sequence[Any]] = (),
+        vpc_endpoint: Iterable[Any] = (),
+        grants: Any = (),
+        key_metadata: Any = None,
+        key_tags: Any = None,
+        aliases: Iterable[Mapping[str, Any]] | None = None,
+        missing: Iterable[str] = (),
+    ) -> None:
+        self.key_policies = PerKey(key_policy, lambda v, k: parse_policy(v, "key_policy", _name("key policy", k)))
+        self.identity: tuple[Policy, ...] = tuple(
+            parse_policy(p, "identity", f"identity policy {i + 1}") for i, p in enumerate(identity or ())
+        )
+        self.boundary = parse_policy(boundary, "boundary", "permissions boundary") if boundary is not None else None
+        self.session = parse_policy(session, "session", "session policy") if session is not None else None
+        self.scps = _levels(scps, "scp", "SCP")
+        self.rcps = _levels(rcps, "rcp", "RCP")
+        self.vpc_endpoint: tuple[Policy, ...] = tuple(
+            parse_policy(p, "vpc_endpoint", f"VPC endpoint policy {i + 1}") for i, p in enumerate(vpc_endpoint or ())
+        )
+        self.grants = PerKey(list(grants) if isinstance(grants, (list, tuple)) else grants,
+                             lambda v, k: parse_grants(v))
+        self.key_metadata = PerKey(key_metadata, lambda v, k: dict(v))
+        self.key_tags = PerKey(key_tags, lambda v, k: _tags(v))
+        self.aliases: tuple[dict[str, Any], ...] | None = tuple(dict(a) for a in aliases) if aliases is not None else None
+        # Data that could not be loaded and may matter (a source says so); every trace repeats it.
+        self.missing: tuple[str, ...] = tuple(missing)
+        # What each key's facts derive for the request context, filled by evaluations as they go.
+        self.derived_by_key: dict[Any, Any] = {}
+        # How each request's resources resolve against these aliases and key metadata.
+        self.resolved_parts: dict[Any, Any] = {}
+
+    def policies(self) -> list[Policy]:
+        """Every parsed policy (for warnings and listings)."""
+        found = list(self.key_policies.all()) + list(self.identity)
+        found += [p for p in (self.boundary, self.session) if p is not None]
+        found += [p for level in self.scps + self.rcps for p in level] + list(self.vpc_endpoint)
+        return found
+
+
+def _name(base: str, key: str | None) -> str:
+    return f"{base} of {key_id_of(key)}" if key else base
+
+
+def _levels(levels: Sequence[Sequence[Any]], kind: str, label: str) -> tuple[tuple[Policy, ...], ...]:
+    parsed = []
+    for depth, level in enumerate(levels or ()):
+        items = level if isinstance(level, (list, tuple)) else [level]
+        parsed.append(tuple(parse_policy(p, kind, f"{label} level {depth + 1} policy {i + 1}") for i, p in enumerate(items)))
+    return tuple(parsed)
+
+
+def parse_grants(value: Any, source: str = "grants") -> tuple[dict[str, Any], ...]:
+    """``list-grants`` entries (or the whole output), checked for what the engine reads."""
+    if isinstance(value, Mapping) and "Grants" in value:
+        value = value["Grants"]
+    if not isinstance(value, (list, tuple)):
+        raise PolicyError(source, None, "Grants", "must be a list of list-grants entries")
+    for index, grant in enumerate(value):
+        if not isinstance(grant, Mapping) or not isinstance(grant.get("Operations"), list):
+            raise PolicyError(source, None, f"Grants[{index}]", "each grant needs an Operations list")
+        if not (grant.get("GranteePrincipal") or grant.get("GranteeServicePrincipal") or grant.get("RetiringPrincipal")):
+            raise PolicyError(source, None, f"Grants[{index}]", "a grant needs a GranteePrincipal")
+    return tuple(dict(g) for g in value)
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if isinstance(value, list):  # list-resource-tags: [{"TagKey": k, "TagValue": v}]
+        return {str(t["TagKey"]): str(t["TagValue"]) for t in value}
+    if isinstance(value, Mapping) and "Tags" in value:
+        return _tags(value["Tags"])
+    return {str(k): str(v) for k, v in dict(value).items()}

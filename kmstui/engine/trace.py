@@ -1,0 +1,223 @@
+"""The explained result: a decision and the ordered steps that led to it, with their evidence.
+
+Plain data so every view (rich text, Markdown, JSON, the app) renders the same facts;
+:func:`decision_to_dict` is the documented JSON shape (README.md, "The JSON trace"). The classes are
+slotted dataclasses, built once per decision and read-only by convention: frozen ones cost four
+times as much to build, and a decision builds dozens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED = "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"
+
+
+@dataclass(slots=True)
+class ConditionEvidence:
+    """One condition clause against the request: operator, key, both sides, the result."""
+
+    operator: str
+    key: str
+    request_values: tuple[str, ...] | None
+    provenance: str  # given, derived, default, unknown
+    policy_values: tuple[str, ...]
+    result: bool
+    note: str = ""
+
+
+@dataclass(slots=True)
+class StatementEvidence:
+    """A statement that applied (action, resource and principal matched), and its conditions."""
+
+    source: str
+    policy_kind: str
+    index: int
+    sid: str | None
+    effect: str
+    action: str  # the Action entry that matched, or how NotAction let it through
+    resource: str | None  # the Resource entry that matched
+    principal: str | None  # the Principal entry that matched, and how
+    conditions: tuple[ConditionEvidence, ...]
+    matched: bool  # all conditions hold
+    statement: Any = field(default=None, repr=False, compare=False)  # the kmstui.policy.document.Statement
+
+    @property
+    def lines(self) -> tuple[int, int] | None:
+        """Where the statement sits in its file (found on first use, not during evaluation)."""
+        return self.statement.lines if self.statement is not None else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.source} statement {self.index + 1}" + (f" {self.sid!r}" if self.sid else "")
+
+    @property
+    def where(self) -> str:
+        """The label with the statement's lines, for evidence listings."""
+        lines = self.lines
+        return self.label + (f" (lines {lines[0]}-{lines[1]})" if lines and lines[0] != lines[1] else
+                             f" (line {lines[0]})" if lines else "")
+
+
+@dataclass(slots=True)
+class GrantEvidence:
+    """A grant on the key considered for the request."""
+
+    grant_id: str
+    grantee: str
+    operations: tuple[str, ...]
+    constraints: str
+    matched: bool
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"grant {self.grant_id}"
+
+    @property
+    def where(self) -> str:
+        return self.label
+
+
+Evidence = StatementEvidence | GrantEvidence
+
+
+@dataclass(slots=True)
+class Step:
+    """One check in AWS's order: its phase, what was checked, the outcome, why, and evidence."""
+
+    phase: str
+    check: str
+    outcome: str  # pass, fail, allow, deny, skip, info
+    explanation: str
+    evidence: tuple[Evidence, ...] = ()
+    part: str | None = None
+
+
+@dataclass(slots=True)
+class PartDecision:
+    """The decision for one resource of the request (a key, an alias, or ``*``)."""
+
+    part: str  # key, alias, current-key, new-key, source-key, destination-key, account
+    action: str
+    resource: str
+    result: str
+    decided_by: str
+    deny_source: str | None
+    blocker: str | None
+    door: Evidence | None
+    suggestion: str | None
+    if_known: tuple[str, ...]
+    steps: tuple[Step, ...]
+
+
+@dataclass(slots=True)
+class ContextEntry:
+    key: str
+    values: tuple[str, ...]
+    provenance: str
+    source: str = ""
+
+
+@dataclass(slots=True)
+class Trace:
+    """Everything shown: the resolved request, the context, and each part's steps in order."""
+
+    principal: str
+    action: str
+    resources: tuple[str, ...]
+    make_resolve: Any  # () -> tuple[Step, ...]: the resolve step, written only when shown
+    parts: tuple[PartDecision, ...]
+    request_context: Any = field(default=(), repr=False)  # a kmstui.engine.context.Context, listed on demand
+
+    @property
+    def resolve(self) -> tuple[Step, ...]:
+        """Step 0: how the request resolved (the caller, each part's action, resource and account)."""
+        return self.make_resolve()
+
+    @property
+    def context(self) -> tuple[ContextEntry, ...]:
+        """Every context value of the (first part's) request, with provenance, sorted by key."""
+        return tuple(ContextEntry(e.name, e.values, e.provenance, e.source) for e in self.request_context)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.resolve + tuple(step for part in self.parts for step in part.steps)
+
+
+@dataclass(slots=True)
+class Decision:
+    """``result`` is one of AWS's words; ``trace`` says why, step by step."""
+
+    result: str
+    decided_by: str
+    deny_source: str | None
+    blocker: str | None
+    summary: str
+    suggestion: str | None
+    if_known: tuple[str, ...]
+    trace: Trace = field(repr=False)
+    missing: tuple[str, ...] = ()  # data that could not be loaded and may change the answer
+
+    @property
+    def allowed(self) -> bool:
+        return self.result == ALLOWED
+
+    @property
+    def parts(self) -> tuple[PartDecision, ...]:
+        return self.trace.parts
+
+
+def decision_to_dict(decision: Decision) -> dict[str, Any]:
+    """The JSON trace (shape documented in README.md)."""
+    trace = decision.trace
+    return {
+        "result": decision.result,
+        "decided_by": decision.decided_by,
+        "deny_source": decision.deny_source,
+        "blocker": decision.blocker,
+        "summary": decision.summary,
+        "suggestion": decision.suggestion,
+        "if_known": list(decision.if_known),
+        "missing": list(decision.missing),
+        "request": {"principal": trace.principal, "action": trace.action, "resources": list(trace.resources)},
+        "context": [
+            {"key": c.key, "values": list(c.values), "provenance": c.provenance, "source": c.source} for c in trace.context
+        ],
+        "resolve": [_step(s) for s in trace.resolve],
+        "parts": [
+            {
+                "part": p.part, "action": p.action, "resource": p.resource, "result": p.result,
+                "decided_by": p.decided_by, "deny_source": p.deny_source, "blocker": p.blocker,
+                "door": _evidence(p.door) if p.door else None, "suggestion": p.suggestion,
+                "if_known": list(p.if_known), "steps": [_step(s) for s in p.steps],
+            }
+            for p in trace.parts
+        ],
+    }
+
+
+def _step(step: Step) -> dict[str, Any]:
+    return {"phase": step.phase, "check": step.check, "outcome": step.outcome, "explanation": step.explanation,
+            "evidence": [_evidence(e) for e in step.evidence]}
+
+
+def _evidence(evidence: Evidence) -> dict[str, Any]:
+    if isinstance(evidence, GrantEvidence):
+        return {"type": "grant", "grant_id": evidence.grant_id, "grantee": evidence.grantee,
+                "operations": list(evidence.operations), "constraints": evidence.constraints,
+                "matched": evidence.matched, "reason": evidence.reason}
+    return {
+        "type": "statement", "policy": evidence.source, "policy_kind": evidence.policy_kind,
+        "statement_index": evidence.index, "sid": evidence.sid,
+        "lines": list(evidence.lines) if evidence.lines else None, "effect": evidence.effect,
+        "action": evidence.action, "resource": evidence.resource, "principal": evidence.principal,
+        "matched": evidence.matched,
+        "conditions": [
+            {"operator": c.operator, "key": c.key,
+             "request_values": list(c.request_values) if c.request_values is not None else None,
+             "provenance": c.provenance, "policy_values": list(c.policy_values), "result": c.result, "note": c.note}
+            for c in evidence.conditions
+        ],
+    }

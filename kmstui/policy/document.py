@@ -1,0 +1,348 @@
+"""Policy documents parsed once into immutable statements that remember where they came from.
+
+Accepts what AWS accepts (Statement as object or list; Action/Resource as string or list; Principal as
+``"*"`` or a typed map; bare account ids; both policy versions; the saved output of ``aws kms
+get-key-policy`` and ``aws iam get-policy-version``) and rejects what AWS rejects with one
+:class:`PolicyError` naming the source, the line and the element. Legal but suspicious input becomes
+warnings, computed on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condition
+from kmstui.policy.locations import LazyLocations
+from kmstui.policy.patterns import Template, has_wildcard, parse_template, wildcard_regex
+from kmstui.policy.principals import PrincipalIndex, index_principal, normalize_aws_principal
+
+KINDS = ("identity", "key_policy", "boundary", "session", "scp", "rcp", "vpc_endpoint")
+KIND_LABELS = {"identity": "identity policy", "key_policy": "key policy", "boundary": "permissions boundary",
+               "session": "session policy", "scp": "SCP", "rcp": "RCP", "vpc_endpoint": "VPC endpoint policy"}
+RESOURCE_POLICY_KINDS = frozenset({"key_policy", "vpc_endpoint", "rcp"})
+VERSIONS = ("2012-10-17", "2008-10-17")
+_TOP = {"Version", "Id", "Statement"}
+_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+_PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+_IAM_SID_KINDS = frozenset({"identity", "boundary", "session"})
+_IAM_SID = re.compile(r"^[A-Za-z0-9]*$")
+_ACTION = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$")
+
+
+class PolicyError(ValueError):
+    """A policy AWS would reject. ``str()`` is one line: ``source, line N, element: problem``."""
+
+    def __init__(self, source: str, line: int | None, element: str, problem: str) -> None:
+        where = f"{source}, line {line}" if line else source
+        super().__init__(f"{where}, {element}: {problem}")
+        self.source, self.line, self.element, self.problem = source, line, element, problem
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement, compiled for matching; ``index`` is 0-based, ``lines`` 1-based inclusive."""
+
+    source: str
+    kind: str
+    index: int
+    sid: str | None
+    effect: str
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[str, ...] | None
+    not_resource: bool
+    principal: dict[str, tuple[str, ...]] | None
+    not_principal: bool
+    conditions: tuple[Clause, ...]
+    version: str | None
+    _locations: LazyLocations
+    _exact_actions: frozenset[str]
+    _action_patterns: tuple[re.Pattern[str], ...]
+    _resource_templates: tuple[Template | None, ...]
+    _principal_index: PrincipalIndex | None
+
+    @property
+    def lines(self) -> tuple[int, int] | None:
+        """First and last line of the statement in its policy's JSON text (None without text)."""
+        location = self._locations.statement(self.index)
+        return (location.start, location.end) if location else None
+
+    @property
+    def key_lines(self) -> dict[tuple[str, ...], int]:
+        location = self._locations.statement(self.index)
+        return location.keys if location else {}
+
+    @property
+    def label(self) -> str:
+        """``statement 2 'Allow use of the key'`` (1-based, as people count)."""
+        return f"statement {self.index + 1}" + (f" {self.sid!r}" if self.sid else "")
+
+    @property
+    def where(self) -> str:
+        lines = f", lines {self.lines[0]}-{self.lines[1]}" if self.lines else ""
+        return f"{self.source} {self.label}{lines}"
+
+    def action_matches(self, action_lower: str) -> bool:
+        listed = action_lower in self._exact_actions or any(p.fullmatch(action_lower) for p in self._action_patterns)
+        return not listed if self.not_action else listed
+
+    def line_of(self, *path: str) -> int | None:
+        return self.key_lines.get(path) or (self.lines[0] if self.lines else None)
+
+
+class Policy:
+    """A parsed policy: its statements in order, indexed by action on first use."""
+
+    def __init__(self, source: str, kind: str, version: str | None, statements: tuple[Statement, ...], text: str | None) -> None:
+        self.source = source
+        self.kind = kind
+        self.version = version
+        self.statements = statements
+        self.text = text
+        self._by_action: dict[tuple[str, str | None], tuple[Statement, ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"Policy({self.source!r}, {self.kind}, {len(self.statements)} statements)"
+
+    def statements_for(self, action_lower: str, effect: str | None = None) -> tuple[Statement, ...]:
+        """The statements (of ``effect``, when given) whose Action/NotAction covers the action
+        (lower-case), cached: evaluation asks the same question of a policy again and again."""
+        found = self._by_action.get((action_lower, effect))
+        if found is None:
+            found = tuple(s for s in self.statements
+                          if (effect is None or s.effect == effect) and s.action_matches(action_lower))
+            self._by_action[(action_lower, effect)] = found
+        return found
+
+    @cached_property
+    def warnings(self) -> tuple[str, ...]:
+        from kmstui.policy.warnings import policy_warnings
+
+        return tuple(policy_warnings(self))
+
+
+def parse_policy(document: Any, kind: str = "identity", source: str = "policy") -> Policy:
+    """Parse JSON text, a dict, or pass through a :class:`Policy`; raises :class:`PolicyError`."""
+    if isinstance(document, Policy):
+        return document
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    text: str | None = None
+    if isinstance(document, (bytes, bytearray)):
+        document = document.decode("utf-8", errors="replace")
+    if isinstance(document, str):
+        text = document
+        data = _load_json(text, source)
+    else:
+        data = document
+    data, text = unwrap_saved_output(data, text, source)
+    return _build(data, kind, source, text, LazyLocations(text))
+
+
+def _load_json(text: str, source: str) -> Any:
+    if not text.strip():
+        raise PolicyError(source, 1, "JSON", "the file is empty; expected a policy document")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as error:
+        raise PolicyError(source, error.lineno, "JSON", f"not valid JSON: {error.msg} (column {error.colno})") from None
+    except _DuplicateKey as duplicate:
+        raise PolicyError(source, _second_key_line(text, duplicate.key), duplicate.key,
+                          f"{duplicate.key!r} appears twice in one object; AWS would keep only the last") from None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _second_key_line(text: str, key: str) -> int | None:
+    hits = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
+    return text.count("\n", 0, hits[1]) + 1 if len(hits) > 1 else None
+
+
+def unwrap_saved_output(data: Any, text: str | None, source: str) -> tuple[Any, str | None]:
+    """The document inside saved CLI output — ``get-key-policy`` (``{"Policy": "..."}``) or
+    ``get-policy-version`` — with its own text; anything else is returned as it is."""
+    if isinstance(data, dict) and "Statement" not in data:
+        if isinstance(data.get("Policy"), str):
+            inner = data["Policy"]
+            return _load_json(inner, f"{source} (its Policy string)"), inner
+        version = data.get("PolicyVersion")
+        if isinstance(version, dict) and "Document" in version:
+            document = version["Document"]
+            if isinstance(document, str):
+                inner = urllib.parse.unquote(document) if document.lstrip().startswith("%") else document
+                return _load_json(inner, f"{source} (its Document string)"), inner
+            return document, None
+    return data, text
+
+
+def _build(data: Any, kind: str, source: str, text: str | None, locations: LazyLocations) -> Policy:
+    if not isinstance(data, dict):
+        raise PolicyError(source, 1, "Policy", f"a policy must be a JSON object, not {_type_name(data)}")
+    for key in data:
+        if key not in _TOP:
+            raise PolicyError(source, locations.top_keys.get(key, 1), key, f"unknown top-level element {key!r}{_did_you_mean(key, _TOP)}")
+    version = data.get("Version")
+    if version is not None and version not in VERSIONS:
+        raise PolicyError(source, locations.top_keys.get("Version", 1), "Version", f"must be 2012-10-17 or 2008-10-17, not {version!r}")
+    if "Statement" not in data:
+        raise PolicyError(source, 1, "Statement", "the policy has no Statement")
+    raw = data["Statement"]
+    if isinstance(raw, dict):
+        raw_statements = [raw]
+    elif isinstance(raw, list):
+        raw_statements = raw
+    else:
+        raise PolicyError(source, locations.top_keys.get("Statement", 1), "Statement", f"must be an object or a list of objects, not {_type_name(raw)}")
+    if not raw_statements:
+        raise PolicyError(source, locations.top_keys.get("Statement", 1), "Statement", "must hold at least one statement")
+    statements = tuple(
+        _statement(item, index, kind, source, version, locations) for index, item in enumerate(raw_statements)
+    )
+    if kind in _IAM_SID_KINDS:
+        seen: set[str] = set()
+        for statement in statements:
+            if statement.sid:
+                if statement.sid in seen:
+                    raise PolicyError(source, statement.line_of("Sid"), f"Statement[{statement.index}].Sid",
+                                      f"Sid {statement.sid!r} is used twice; in IAM policies each Sid must be unique")
+                seen.add(statement.sid)
+    return Policy(source, kind, version, statements, text)
+
+
+def _statement(raw: Any, index: int, kind: str, source: str, version: str | None, locations: LazyLocations) -> Statement:
+    label = f"Statement[{index}]"
+
+    def fail(element: str, problem: str, *path: str) -> PolicyError:
+        location = locations.statement(index)
+        line = location.keys.get(path) if path and location else None
+        start = location.start if location else None
+        return PolicyError(source, line or start or 1, f"{label}.{element}" if element else label, problem)
+
+    if not isinstance(raw, dict):
+        location = locations.statement(index)
+        return_line = (location.start if location else None) or locations.top_keys.get("Statement", 1)
+        raise PolicyError(source, return_line, label, f"each statement must be an object, not {_type_name(raw)}")
+    for key in raw:
+        if key not in _ELEMENTS:
+            raise fail(key, f"unknown statement element {key!r}{_did_you_mean(key, _ELEMENTS)}", key)
+    sid = raw.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        raise fail("Sid", f"must be a string, not {_type_name(sid)}", "Sid")
+    if sid and kind in _IAM_SID_KINDS and not _IAM_SID.match(sid):
+        raise fail("Sid", f"{sid!r}: in IAM policies a Sid holds only letters A-Z, a-z and digits 0-9", "Sid")
+    if "Effect" not in raw:
+        raise fail("Effect", "the statement has no Effect (Allow or Deny)")
+    effect = raw["Effect"]
+    if effect not in ("Allow", "Deny"):
+        raise fail("Effect", f"must be exactly Allow or Deny, not {json.dumps(effect)}", "Effect")
+    action_key = _one_of(raw, "Action", "NotAction", fail, required=True)
+    if kind == "rcp" and action_key == "NotAction":
+        raise fail("NotAction", "RCPs do not support NotAction", "NotAction")
+    actions = _strings(raw[action_key], action_key, fail)
+    for action in actions:
+        if action != "*" and not _ACTION.match(action):
+            raise fail(action_key, f"{action!r} is not service:action (such as kms:Decrypt) or *", action_key)
+    resource_key = _one_of(raw, "Resource", "NotResource", fail, required=kind not in ("scp", "rcp", "vpc_endpoint") or False)
+    resources = _strings(raw[resource_key], resource_key, fail) if resource_key else None
+    principal_key = _one_of(raw, "Principal", "NotPrincipal", fail, required=kind in RESOURCE_POLICY_KINDS)
+    principal = None
+    if principal_key:
+        if kind not in RESOURCE_POLICY_KINDS:
+            raise fail(principal_key, f"a {KIND_LABELS[kind]} has no {principal_key}: it applies to whoever it is attached to", principal_key)
+        if kind == "rcp" and (principal_key == "NotPrincipal" or raw[principal_key] != "*"):
+            raise fail(principal_key, 'an RCP statement\'s Principal must be "*"', principal_key)
+        principal = _principal(raw[principal_key], principal_key, fail)
+    allow_variables = version == "2012-10-17"
+    conditions: tuple[Clause, ...] = ()
+    if "Condition" in raw:
+        try:
+            conditions = compile_condition(raw["Condition"], allow_variables)
+        except ConditionSyntaxError as error:
+            element = ".".join(("Condition",) + error.path)
+            raise fail(element, error.problem, "Condition", *error.path) from None
+    lowered = tuple(a.lower() for a in actions)
+    exact = frozenset(a for a in lowered if not has_wildcard(a))
+    patterns = tuple(wildcard_regex(a) for a in lowered if has_wildcard(a))
+    templates = tuple(parse_template(r) if allow_variables else None for r in resources) if resources else ()
+    return Statement(
+        source=source, kind=kind, index=index, sid=sid, effect=effect,
+        actions=actions, not_action=action_key == "NotAction",
+        resources=resources, not_resource=resource_key == "NotResource",
+        principal=principal, not_principal=principal_key == "NotPrincipal",
+        conditions=conditions, version=version, _locations=locations,
+        _principal_index=index_principal(principal) if principal is not None and principal_key == "Principal" else None,
+        _exact_actions=exact, _action_patterns=patterns, _resource_templates=templates,
+    )
+
+
+def _one_of(raw: dict[str, Any], positive: str, negative: str, fail: Any, required: bool) -> str | None:
+    if positive in raw and negative in raw:
+        raise fail(negative, f"a statement has {positive} or {negative}, not both")
+    if positive in raw:
+        return positive
+    if negative in raw:
+        return negative
+    if required:
+        raise fail(positive, f"the statement has neither {positive} nor {negative}")
+    return None
+
+
+def _strings(value: Any, element: str, fail: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and not value:
+        raise fail(element, "must not be an empty list", element)
+    for item in items:
+        if not isinstance(item, str):
+            raise fail(element, f"must be a string or a list of strings; found {_type_name(item)}", element)
+        if not item.strip():
+            raise fail(element, "must not be an empty string", element)
+    return tuple(items)
+
+
+def _principal(value: Any, element: str, fail: Any) -> dict[str, tuple[str, ...]]:
+    if value == "*":
+        return {"*": ("*",)}
+    if not isinstance(value, dict):
+        raise fail(element, f'must be "*" or an object such as {{"AWS": "arn:aws:iam::111122223333:root"}}, not {_type_name(value)}', element)
+    parsed: dict[str, tuple[str, ...]] = {}
+    for kind, entries in value.items():
+        if kind not in _PRINCIPAL_TYPES:
+            raise fail(element, f"unknown principal type {kind!r}; use AWS, Service, Federated or CanonicalUser", element)
+        values = _strings(entries, element, fail)
+        parsed[kind] = tuple(normalize_aws_principal(v) for v in values) if kind == "AWS" else values
+    if not parsed:
+        raise fail(element, "names no principal", element)
+    return parsed
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _did_you_mean(word: str, choices: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
