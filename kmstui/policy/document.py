@@ -18,7 +18,7 @@ from typing import Any
 
 from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condition
 from kmstui.policy.locations import LazyLocations
-from kmstui.policy.patterns import Template, has_wildcard, parse_template, wildcard_regex
+from kmstui.policy.patterns import Glob, Template, compile_glob, has_wildcard, parse_template
 from kmstui.policy.principals import PrincipalIndex, index_principal, normalize_aws_principal
 
 KINDS = ("identity", "key_policy", "boundary", "session", "scp", "rcp", "vpc_endpoint")
@@ -62,7 +62,7 @@ class Statement:
     version: str | None
     _locations: LazyLocations
     _exact_actions: frozenset[str]
-    _action_patterns: tuple[re.Pattern[str], ...]
+    _action_patterns: tuple[Glob, ...]
     _resource_templates: tuple[Template | None, ...]
     _principal_index: PrincipalIndex | None
 
@@ -88,7 +88,7 @@ class Statement:
         return f"{self.source} {self.label}{lines}"
 
     def action_matches(self, action_lower: str) -> bool:
-        listed = action_lower in self._exact_actions or any(p.fullmatch(action_lower) for p in self._action_patterns)
+        listed = action_lower in self._exact_actions or any(p.matches(action_lower) for p in self._action_patterns)
         return not listed if self.not_action else listed
 
     def line_of(self, *path: str) -> int | None:
@@ -282,7 +282,7 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
             raise fail(element, error.problem, "Condition", *error.path) from None
     lowered = tuple(a.lower() for a in actions)
     exact = frozenset(a for a in lowered if not has_wildcard(a))
-    patterns = tuple(wildcard_regex(a) for a in lowered if has_wildcard(a))
+    patterns = tuple(compile_glob(a) for a in lowered if has_wildcard(a))
     templates = tuple(parse_template(r) if allow_variables else None for r in resources) if resources else ()
     return Statement(
         source=source, kind=kind, index=index, sid=sid, effect=effect,

@@ -1,49 +1,104 @@
 """IAM wildcards (``*`` any run, ``?`` one character) and policy variables, compiled once.
 
 A policy value is parsed into segments at policy-parse time; evaluation substitutes variables and
-matches, caching compiled regular expressions by their final text.
+matches with a Glob (no regular expression is ever built from policy text), cached by its text.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_DEFAULT = re.compile(r"^\s*([^,]+?)\s*,\s*'([^']*)'\s*$")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
+# Private-use characters stand for a literal * or ? inside a pattern after substitution.
+_LITERAL_STAR, _LITERAL_QUESTION = "\ue000", "\ue001"
+
+
+_ANY_ONE = None  # a ``?`` inside a glob segment: any one character
+
+
+class Glob:
+    """One IAM wildcard pattern, matched without backtracking: time O(len(pattern) × len(value)).
+
+    A regular expression built from policy text can take exponential time (``*a*a*…*b`` against a
+    long value), so patterns are split at ``*`` into segments instead: the first must start the
+    value, the last must end it, and each middle one is found leftmost after the previous one. That
+    greedy choice is exact for ``*``-separated segments, and a segment is compared character by
+    character only when it holds a ``?``.
+    """
+
+    __slots__ = ("segments", "min_length", "ignore_case")
+
+    def __init__(self, pattern: str, ignore_case: bool = False) -> None:
+        if ignore_case:
+            pattern = pattern.lower()
+        self.ignore_case = ignore_case
+        self.segments = tuple(_segment(part) for part in pattern.split("*"))
+        self.min_length = sum(len(segment) for segment in self.segments)
+
+    def matches(self, value: str) -> bool:
+        """Whether the whole of ``value`` matches."""
+        if self.ignore_case:
+            value = value.lower()
+        segments = self.segments
+        if len(value) < self.min_length:
+            return False
+        if len(segments) == 1:
+            return len(value) == len(segments[0]) and _at(segments[0], value, 0)
+        first, last = segments[0], segments[-1]
+        end = len(value) - len(last)
+        if not (_at(first, value, 0) and _at(last, value, end)):
+            return False
+        position = len(first)
+        for segment in segments[1:-1]:
+            found = _find(segment, value, position, end)
+            if found < 0:
+                return False
+            position = found + len(segment)
+        return True
+
+
+def _segment(part: str) -> str | tuple[str | None, ...]:
+    """A plain string when the segment has no ``?`` (compared at C speed), else one item per character."""
+    literal = part.replace(_LITERAL_STAR, "*").replace(_LITERAL_QUESTION, "?") if "?" not in part else None
+    if literal is not None:
+        return literal
+    return tuple(_ANY_ONE if char == "?" else {_LITERAL_STAR: "*", _LITERAL_QUESTION: "?"}.get(char, char) for char in part)
+
+
+def _at(segment: str | tuple[str | None, ...], value: str, start: int) -> bool:
+    if isinstance(segment, str):
+        return value.startswith(segment, start)
+    return all(want is _ANY_ONE or value[start + i] == want for i, want in enumerate(segment))
+
+
+def _find(segment: str | tuple[str | None, ...], value: str, start: int, end: int) -> int:
+    """The leftmost position >= start where ``segment`` fits wholly before ``end``, or -1."""
+    if isinstance(segment, str):
+        return value.find(segment, start, end)
+    for position in range(start, end - len(segment) + 1):
+        if _at(segment, value, position):
+            return position
+    return -1
 
 
 @lru_cache(maxsize=4096)
-def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """The regular expression for one IAM wildcard pattern (whole-string match)."""
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        elif char == "\ue000":  # a literal * from a variable or ${*}
-            parts.append(r"\*")
-        elif char == "\ue001":  # a literal ? from a variable or ${?}
-            parts.append(r"\?")
-        else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+def compile_glob(pattern: str, ignore_case: bool = False) -> Glob:
+    """The compiled form of one IAM wildcard pattern (cached by its text)."""
+    return Glob(pattern, ignore_case)
 
 
 def has_wildcard(pattern: str) -> bool:
-    """Whether matching needs a regular expression (wildcards, or literal * ? from substitution)."""
-    return "*" in pattern or "?" in pattern or "\ue000" in pattern or "\ue001" in pattern
+    """Whether matching needs a Glob (wildcards, or literal * ? from substitution)."""
+    return "*" in pattern or "?" in pattern or _LITERAL_STAR in pattern or _LITERAL_QUESTION in pattern
 
 
 def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    """Whether ``value`` matches the IAM wildcard ``pattern``."""
+    """Whether ``value`` matches the IAM wildcard ``pattern`` (``*`` any run, ``?`` one character)."""
     if not has_wildcard(pattern):
         return pattern.lower() == value.lower() if ignore_case else pattern == value
-    return wildcard_regex(pattern, ignore_case).fullmatch(value) is not None
+    return compile_glob(pattern, ignore_case).matches(value)
 
 
 @dataclass(frozen=True)
@@ -64,27 +119,38 @@ Template = tuple[Segment, ...]
 
 
 def parse_template(value: str) -> Template | None:
-    """The segments of a value holding policy variables, or None when it holds none."""
+    """The segments of a value holding policy variables, or None when it holds none.
+
+    Scanned with ``str.find`` (linear time): a value full of unclosed ``${`` must not take
+    quadratic time, as a regular expression retried at every ``${`` would.
+    """
     if "${" not in value:
         return None
     segments: list[Segment] = []
     position = 0
-    for match in _VARIABLE.finditer(value):
-        if match.start() > position:
-            segments.append(value[position : match.start()])
-        inner = match.group(1)
-        if inner in _ESCAPES:
-            segments.append((_ESCAPES[inner],))
-        else:
-            with_default = _DEFAULT.match(inner)
-            if with_default:
-                segments.append(Variable(with_default.group(1), with_default.group(2)))
-            else:
-                segments.append(Variable(inner.strip()))
-        position = match.end()
+    while True:
+        start = value.find("${", position)
+        close = value.find("}", start + 2) if start >= 0 else -1
+        if start < 0 or close < 0:
+            break
+        if start > position:
+            segments.append(value[position:start])
+        segments.append(_variable(value[start + 2 : close]))
+        position = close + 1
     if position < len(value):
         segments.append(value[position:])
     return tuple(segments)
+
+
+def _variable(inner: str) -> Segment:
+    """``*`` ``?`` ``$`` as escaped literals, ``key, 'default'``, or a plain ``key``."""
+    if inner in _ESCAPES:
+        return (_ESCAPES[inner],)
+    key, comma, default = inner.partition(",")
+    default = default.strip()
+    if comma and key.strip() and len(default) >= 2 and default[0] == default[-1] == "'" and "'" not in default[1:-1]:
+        return Variable(key.strip(), default[1:-1])
+    return Variable(inner.strip())
 
 
 Lookup = Callable[[str], "tuple[str, ...] | None"]
@@ -116,10 +182,6 @@ def resolve_template(template: Template, lookup: Lookup) -> tuple[str, str] | Va
             pattern.append(_protect(text))
             literal.append(text)
     return "".join(pattern), "".join(literal)
-
-
-# Private-use characters stand for a literal * or ? inside a pattern after substitution.
-_LITERAL_STAR, _LITERAL_QUESTION = "\ue000", "\ue001"
 
 
 def _protect(text: str) -> str:
