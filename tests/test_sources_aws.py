@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from kmstui.sources.snapshot import Key, Principal, Snapshot
 from kmstui.sources.aws_account import load_account
 from kmstui.sources.errors import SourceError
-from kmstui.sources.readonly import ReadOnlyViolation, is_read_operation, make_read_only, read_only_client
+from kmstui.sources.readonly import ALLOWED_OPERATIONS, ReadOnlyViolation, is_allowed, make_read_only, read_only_client
 
 MANAGEMENT = "111122223333"
 MEMBER = "444455556666"
@@ -295,8 +295,9 @@ def test_read_only_client_blocks_writes_before_sending(aws: Aws) -> None:
     sent: list[str] = []
     session.events.register("before-send", lambda request, **_: sent.append(request.url))
     client = read_only_client(session, "kms", "eu-central-1", aws.url)
-    # botocore stores retries={"max_attempts": 10} as 11 attempts in all (the first plus ten retries).
-    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 11}
+    # 10 attempts in all (the first and up to nine retries), and botocore's own timeouts.
+    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 10}
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (5.0, 20.0)
     before = len(client.list_keys()["Keys"])
     sent.clear()
     with pytest.raises(ReadOnlyViolation, match="CreateKey"):
@@ -313,14 +314,55 @@ def test_read_only_client_blocks_writes_before_sending(aws: Aws) -> None:
 def test_make_read_only_guards_any_client_and_allows_reads(aws: Aws) -> None:
     iam = make_read_only(aws.session(MANAGEMENT).client("iam", endpoint_url=aws.url))
     make_read_only(iam)  # twice is harmless
-    assert "Users" in iam.list_users()
+    assert "UserDetailList" in iam.get_account_authorization_details()
     with pytest.raises(ReadOnlyViolation, match="CreateUser"):
         iam.create_user(UserName="Mallory")
     with pytest.raises(ReadOnlyViolation):
         iam.create_user()  # refused before parameter validation, whatever the parameters
-    assert all(u["UserName"] != "Mallory" for u in iam.list_users()["Users"])
-    assert [is_read_operation(n) for n in ("ListKeys", "GetKeyPolicy", "DescribeKey", "PutKeyPolicy", "Decrypt")] \
+    with pytest.raises(ReadOnlyViolation, match="ListUsers"):
+        iam.list_users()  # a read, but not one the loader makes: only the exact list passes
+    users = [u["UserName"] for u in aws.session(MANAGEMENT).client("iam", endpoint_url=aws.url).list_users()["Users"]]
+    assert "Mallory" not in users
+    assert [is_allowed("kms", n) for n in ("ListKeys", "GetKeyPolicy", "DescribeKey", "PutKeyPolicy", "Decrypt")] \
         == [True, True, True, False, False]
+
+
+@pytest.mark.parametrize(("service", "operation", "params"), [
+    ("sts", "get_session_token", {}),
+    ("sts", "get_federation_token", {"Name": "kmstui"}),
+    ("kms", "get_parameters_for_import", {"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+                                          "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+    ("kms", "get_public_key", {"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}),
+    ("iam", "get_credential_report", {}),
+])
+def test_reads_by_name_that_are_not_on_the_list_are_refused(aws: Aws, service: str, operation: str,
+                                                             params: dict[str, Any]) -> None:
+    """Issue 10.8: a name prefix let these through (they mint credentials or key material)."""
+    session = aws.session(MANAGEMENT)
+    sent: list[str] = []
+    session.events.register("before-send", lambda request, **_: sent.append(request.url))
+    client = read_only_client(session, service, "us-west-2", aws.url)
+    with pytest.raises(ReadOnlyViolation, match="refused"):
+        getattr(client, operation)(**params)
+    assert sent == []
+
+
+def test_the_loader_calls_exactly_the_listed_operations(aws: Aws, management: dict[str, Any]) -> None:
+    """Every operation a full load sends is on the list, and the list holds nothing the loader does not use:
+    a new call in the loader fails here (and in every load, refused) until it is added."""
+    session = aws.session(MANAGEMENT)
+    called: set[tuple[str, str]] = set()
+    lock = threading.Lock()
+
+    def record(model: Any, **_: Any) -> None:
+        with lock:
+            called.add((model.service_model.service_name, model.name))
+
+    session.events.register("before-send", lambda request, **_: None)
+    session.events.register("before-call", record)
+    snapshot = load_account(session=session, endpoint_url=aws.url)
+    assert snapshot.errors == [] and snapshot.scp_levels  # every path ran: keys, IAM, Organizations with SCPs
+    assert called == {(service, name) for service, names in ALLOWED_OPERATIONS.items() for name in names}
 
 
 # -- member account: pages, cancellation, concurrency -------------------------------------------------------------
@@ -539,11 +581,11 @@ def test_failed_calls_become_load_errors_and_the_rest_loads(aws: Aws, troubled: 
         (here, f"DescribeKey {troubled['deny-describe']}", "AccessDeniedException"),  # moto's own key-policy check
         (here, f"GetKeyPolicy {troubled['policy-denied']}", "AccessDeniedException"),
         (here, f"ListGrants {troubled['grants-throttled']}", "ThrottlingException"),
-        (f"aws:{TROUBLED}/ap-east-1", "ListKeys ap-east-1", "UnrecognizedClientException"),
-        (f"aws:{TROUBLED}/ap-east-1", "ListAliases ap-east-1", "UnrecognizedClientException"),
+        (f"aws:{TROUBLED}/ap-east-1", "ListKeys ap-east-1", "UnrecognizedClientException"),  # one error per region
         (f"aws:{TROUBLED}/iam", f"GetAccountAuthorizationDetails {TROUBLED}", "AccessDenied"),
         (f"aws:{TROUBLED}/organizations", f"ListRoots {TROUBLED}", "AWSOrganizationsNotInUseException"),
     ])
+    assert "region ap-east-1 is not enabled" in next(e.message for e in snapshot.errors if e.what == "ListKeys ap-east-1")
     keys = {k.metadata.get("Description", k.arn): k for k in snapshot.keys}
     assert len(snapshot.keys) == len(troubled)
     deny = key_by_arn(snapshot, troubled["deny-describe"])

@@ -3,3 +3,7 @@
 
 class SourceError(ValueError):
     """Unusable input: printed as one line, never a traceback."""
+
+
+class LoadCancelled(SourceError):
+    """The load was cancelled (cancel event, esc, Ctrl-C): nothing of it was kept."""
