@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from kmstui.sources.snapshot import SnapshotError
-from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED
+from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, REJECTED
 
 # Operations that need an alias besides the key: not a cell of a key × principal matrix.
 ALIAS_OPERATIONS = frozenset({"kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"})
@@ -33,7 +33,7 @@ GROUP_LABELS = {"cryptographic": "cryptographic operations", "key-management": "
                 "grants": "grants", "tags": "tags", "aliases": "aliases"}
 _CRYPTO_CONDITION_GROUPS = ("Conditions for cryptographic operations", "Conditions for signing and verification")
 
-GLYPHS = {ALLOWED: "✓", EXPLICITLY_DENIED: "✗", IMPLICITLY_DENIED: "·"}
+GLYPHS = {ALLOWED: "✓", EXPLICITLY_DENIED: "✗", IMPLICITLY_DENIED: "·", REJECTED: "⊘"}
 ERROR_GLYPH, PENDING_GLYPH = "!", " "
 
 Progress = Callable[[int, int], None]

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from kmstui.policy.principals import Caller
+from kmstui.reference.model import Action, load_reference
 
 GIVEN, DERIVED, DEFAULT, UNKNOWN = "given", "derived", "default", "unknown"
 
@@ -33,9 +34,19 @@ class Context:
     time a key is not among the given ones (most requests never need them all).
     """
 
-    def __init__(self, given: Iterable[ContextValue], derive: Callable[[], Iterable[ContextValue]] | None = None) -> None:
-        self._given: dict[str, ContextValue] = {entry.name.lower(): entry for entry in given}
+    def __init__(self, given: Iterable[ContextValue], derive: Callable[[], Iterable[ContextValue]] | None = None,
+                 carries: Callable[[str], bool] | None = None) -> None:
+        self._given: dict[str, ContextValue] = {}
+        self.ignored: tuple[ContextValue, ...] = ()  # given keys the action's requests never carry
+        ignored = []
+        for entry in given:
+            if carries is None or carries(entry.name):
+                self._given[entry.name.lower()] = entry
+            else:
+                ignored.append(entry)
+        self.ignored = tuple(ignored)
         self._derive = derive
+        self._carries = carries
         self._derived: dict[str, ContextValue] | None = None if derive else {}
 
     def _all_derived(self) -> dict[str, ContextValue]:
@@ -43,7 +54,8 @@ class Context:
             assert self._derive is not None
             self._derived = {}
             for entry in self._derive():
-                self._derived.setdefault(entry.name.lower(), entry)
+                if self._carries is None or self._carries(entry.name):
+                    self._derived.setdefault(entry.name.lower(), entry)
         return self._derived
 
     @property
@@ -95,14 +107,17 @@ class KeyFacts:
 
 
 def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts | None, derive: bool,
-                  now: datetime | None = None, key_cache: dict[Any, tuple[ContextValue, ...]] | None = None) -> Context:
+                  now: datetime | None = None, key_cache: dict[Any, tuple[ContextValue, ...]] | None = None,
+                  action: Action | None = None) -> Context:
     """Given values first; derived and default ones fill the gaps when ``derive`` is on.
 
     ``key_cache`` (kept by a PolicySet) remembers what each key's facts derive, across evaluations.
+    With ``action``, ``kms:`` keys its requests never carry are left out (``Context.ignored``).
     """
     entries = [ContextValue(name, to_text_values(value), GIVEN) for name, value in (given or {}).items()]
+    carries = _carrier(action.name) if action is not None else None
     if not derive:
-        return Context(entries)
+        return Context(entries, carries=carries)
 
     def derived() -> Iterable[ContextValue]:
         yield from caller_values(caller)
@@ -119,7 +134,21 @@ def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts
             yield ContextValue("kms:EncryptionContextKeys", encryption_keys, DERIVED, "from the encryption context")
         yield from time_values(int(now.timestamp()) if now else int(time.time()))
 
-    return Context(entries, derived)
+    return Context(entries, derived, carries)
+
+
+@lru_cache(maxsize=128)
+def _carrier(action_name: str) -> Callable[[str], bool]:
+    """``carries(key)`` for one action, remembering each answer (asked for every key of every request)."""
+    reference = load_reference()
+    action = reference.action(action_name)
+    assert action is not None
+
+    @lru_cache(maxsize=512)
+    def carries(key: str) -> bool:
+        return reference.carries(action, key)
+
+    return carries
 
 
 @lru_cache(maxsize=256)

@@ -11,18 +11,22 @@ from kmstui.engine.trace import ConditionEvidence, StatementEvidence
 
 
 def applicable(policy: Policy, effect: str, action_lower: str, resource: str, caller: Caller,
-               context: Context) -> list[StatementEvidence]:
-    """Statements of ``effect`` whose action, resource and principal match, with their conditions."""
+               context: Context, has_boundary: bool = False) -> list[StatementEvidence]:
+    """Statements of ``effect`` whose action, resource and principal match, with their conditions.
+
+    ``has_boundary``: the caller has a permissions boundary attached, which decides Deny statements
+    with NotPrincipal (below).
+    """
     found = []
     for statement in policy.statements_for(action_lower, effect):
-        evidence = match_statement(statement, action_lower, resource, caller, context)
+        evidence = match_statement(statement, action_lower, resource, caller, context, has_boundary)
         if evidence is not None:
             found.append(evidence)
     return found
 
 
 def match_statement(statement: Statement, action_lower: str, resource: str, caller: Caller,
-                    context: Context) -> StatementEvidence | None:
+                    context: Context, has_boundary: bool = False) -> StatementEvidence | None:
     """Evidence when action, resource and principal match (conditions may still fail), else None."""
     resource_entry = _resource_entry(statement, resource, context)
     if resource_entry is None:
@@ -30,9 +34,14 @@ def match_statement(statement: Statement, action_lower: str, resource: str, call
     principal_text = None
     if statement.principal is not None:
         if statement.not_principal:
-            if excluded_by_not_principal(statement.principal, caller):
+            # IAM user guide, "AWS JSON policy elements: NotPrincipal": a Deny with NotPrincipal always
+            # denies an IAM principal that has a permissions boundary, whatever NotPrincipal lists.
+            if statement.effect == "Deny" and has_boundary and caller.kind in ("user", "role", "role-session"):
+                principal_text = "NotPrincipal cannot exempt a caller with a permissions boundary"
+            elif excluded_by_not_principal(statement.principal, caller):
                 return None
-            principal_text = "NotPrincipal does not list the caller"
+            else:
+                principal_text = "NotPrincipal does not list the caller"
         else:
             found = match_index(statement._principal_index, caller)
             if found is None:

@@ -8,16 +8,18 @@ The request is Allowed only when every part is.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from kmstui.engine.context import UNKNOWN, Context, KeyFacts, build_context
 from kmstui.engine.grants import check_grants
+from kmstui.engine.kms_rules import alias_rejection, key_type_rejection
 from kmstui.engine.matching import applicable, principal_how
 from kmstui.policy.document import KIND_LABELS, Policy
 from kmstui.engine.policy_set import PolicySet, key_id_of
 from kmstui.policy.principals import Caller, PrincipalError, match_index, parse_caller
 from kmstui.engine.resolve import Part, Request, RequestError, resolve_parts
-from kmstui.engine.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, Decision, Evidence,
+from kmstui.engine.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, REJECTED, Decision, Evidence,
                           PartDecision, StatementEvidence, Step, Trace)
 
 __all__ = ["Request", "PolicySet", "evaluate", "RequestError"]
@@ -34,7 +36,7 @@ def evaluate(request: Request, policies: PolicySet, now: datetime | None = None)
     context: Context | None = None
     for part in parts:
         part_context = build_context(request.context, caller, _key_facts(part, policies), request.derive, now,
-                                     policies.derived_by_key)
+                                     policies.derived_by_key, part.action)
         context = context or part_context
         decisions.append(_PartEvaluation(part, caller, policies, part_context).run())
     assert context is not None
@@ -44,8 +46,6 @@ def evaluate(request: Request, policies: PolicySet, now: datetime | None = None)
     )
     decision = _combine(trace, decisions)
     if policies.missing:
-        from dataclasses import replace
-
         decision = replace(decision, missing=policies.missing)
     return decision
 
@@ -61,7 +61,8 @@ def _combine(trace: Trace, decisions: list[PartDecision]) -> Decision:
     where = f" ({blocking.part})" if len(decisions) > 1 else ""
     summary = blocking.steps[-1].explanation + (f" (part: {blocking.part})" if where else "")
     return Decision(blocking.result, blocking.decided_by, blocking.deny_source, blocking.blocker, summary,
-                    blocking.suggestion, blocking.if_known, trace)
+                    blocking.suggestion, blocking.if_known, trace,
+                    rejected=next((d.rejected for d in decisions if d.rejected), None))
 
 
 def _door_text(decision: PartDecision) -> str:
@@ -118,7 +119,7 @@ class _PartEvaluation:
         self.action_lower = part.action.name.lower()
         self.steps: list[Step] = []
         self.key_policy: Policy | None = policies.key_policies.get(part.key_arn) if part.key_arn else None
-        metadata = policies.key_metadata.get(part.key_arn) if part.key_arn else None
+        self.metadata = metadata = policies.key_metadata.get(part.key_arn) if part.key_arn else None
         self.aws_managed = bool(metadata and str(metadata.get("KeyManager", "")).upper() == "AWS")
         self.cross_account = bool(caller.account and part.account and caller.account != part.account)
         self.if_known: list[str] = []
@@ -128,7 +129,8 @@ class _PartEvaluation:
         self.steps.append(Step(phase, check, outcome, explanation, evidence, self.part.name))
 
     def matches(self, policy: Policy, effect: str) -> list[StatementEvidence]:
-        return applicable(policy, effect, self.action_lower, self.part.resource, self.caller, self.context)
+        return applicable(policy, effect, self.action_lower, self.part.resource, self.caller, self.context,
+                          self.policies.boundary is not None)
 
     def decide(self, result: str, decided_by: str, explanation: str, *, door: Evidence | None = None,
                deny_source: str | None = None, blocker: str | None = None, suggestion: str | None = None,
@@ -159,6 +161,34 @@ class _PartEvaluation:
 
     # -- the order ---------------------------------------------------------------------------
     def run(self) -> PartDecision:
+        return self.kms_rules(self.authorize())
+
+    def kms_rules(self, decision: PartDecision) -> PartDecision:
+        """KMS's own refusals, after authorization: a reserved alias, a key type that cannot do the operation."""
+        part = self.part
+        refusal = alias_rejection(self.action_lower, part.name, part.resource, self.metadata) or (
+            key_type_rejection(part.action, self.metadata) if part.key_arn else None)
+        if refusal is None:
+            return decision
+        check = "KMS accepts the request for this alias and key"
+        if decision.result != ALLOWED:
+            note = Step("kms-rule", check, "info", f"KMS would refuse it anyway: {refusal}.", (), part.name)
+            return replace(decision, steps=decision.steps[:-1] + (note, decision.steps[-1]), rejected=refusal,
+                           suggestion=None)  # no policy change would make it work
+        self.steps = list(decision.steps[:-1])
+        self.step("kms-rule", check, "fail", f"The policies allow it ({decision.steps[-1].explanation.rstrip('.')}), "
+                  f"but KMS refuses the request whatever the policies say: {refusal}.")
+        refused = self.decide(REJECTED, "kms-rule", f"Rejected by KMS: {refusal}.",
+                              suggestion="use a key of the type the operation needs" if "needs" in refusal else None)
+        return replace(refused, rejected=refusal)
+
+    def authorize(self) -> PartDecision:
+        if self.context.ignored:
+            names = ", ".join(entry.name for entry in self.context.ignored)
+            self.step("resolve", "the request context KMS sends", "info",
+                      f"{names} left out: KMS never sends {'this key' if len(self.context.ignored) == 1 else 'these keys'} "
+                      f"with {self.part.action.name} requests (the permissions reference lists the condition keys "
+                      "each action supports), so a condition on it sees no value.")
         denied = self.explicit_deny()
         if denied is not None:
             return denied

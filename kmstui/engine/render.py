@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
+from kmstui.engine.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, REJECTED, Decision, Evidence, GrantEvidence,
+                                 Step, decision_to_dict)
+from kmstui.outside_text import visible
 from kmstui.policy.conditions import describe_values
-from kmstui.engine.trace import ALLOWED, Decision, Evidence, GrantEvidence, Step, decision_to_dict
 
 OUTCOME_MARKS = {"pass": "✓", "allow": "✓", "fail": "✗", "deny": "✗", "skip": "–", "info": "·"}
-RESULT_STYLES = {ALLOWED: "bold green", "ExplicitlyDenied": "bold red", "ImplicitlyDenied": "bold yellow"}
+RESULT_STYLES = {ALLOWED: "bold green", EXPLICITLY_DENIED: "bold red", IMPLICITLY_DENIED: "bold yellow", REJECTED: "bold magenta"}
 
 
 def render_json(decision: Decision) -> str:
@@ -21,6 +23,8 @@ def render_markdown(decision: Decision) -> str:
     lines = [f"# {decision.result}", "", decision.summary, ""]
     lines += [f"- **Principal**: `{trace.principal}`", f"- **Action**: `{trace.action}`",
               "- **Resource**: " + ", ".join(f"`{r}`" for r in trace.resources)]
+    if decision.rejected:
+        lines.append(f"- **Refused by KMS**: {decision.rejected}")
     if decision.suggestion:
         lines.append(f"- **Smallest change**: {decision.suggestion}")
     for hint in decision.if_known:
@@ -75,23 +79,25 @@ def render_rich(decision: Decision):
     trace = decision.trace
     header = Text()
     header.append(decision.result, style=RESULT_STYLES.get(decision.result, "bold"))
-    header.append(f"  {trace.principal} → {trace.action} on {', '.join(trace.resources)}")
-    items: list = [header, Text(decision.summary)]
+    header.append(visible(f"  {trace.principal} → {trace.action} on {', '.join(trace.resources)}"))
+    items: list = [header, Text(visible(decision.summary))]
+    if decision.rejected and decision.result != REJECTED:
+        items.append(Text.assemble(("KMS would refuse it anyway: ", "bold"), visible(decision.rejected)))
     if decision.suggestion:
-        items.append(Text.assemble(("Smallest change: ", "bold"), decision.suggestion))
+        items.append(Text.assemble(("Smallest change: ", "bold"), visible(decision.suggestion)))
     for hint in decision.if_known:
-        items.append(Text.assemble(("Unknown context: ", "bold"), hint))
+        items.append(Text.assemble(("Unknown context: ", "bold"), visible(hint)))
     for note in decision.missing:
-        items.append(Text.assemble(("Missing data (the answer may differ): ", "bold"), note))
+        items.append(Text.assemble(("Missing data (the answer may differ): ", "bold"), visible(note)))
     items.append(_rich_steps(trace.resolve, None))
     for part in trace.parts:
         if len(trace.parts) > 1:
-            items.append(Text.assemble(("\nPart ", "bold"), (part.part, "bold"), f": {part.action} on {part.resource} → ",
+            items.append(Text.assemble(("\nPart ", "bold"), (part.part, "bold"), visible(f": {part.action} on {part.resource} → "),
                                        (part.result, RESULT_STYLES.get(part.result, "bold"))))
         items.append(_rich_steps(part.steps, part))
     table = Table("key", "values", "provenance", title="Request context", title_justify="left", box=None)
     for entry in trace.context:
-        table.add_row(entry.key, ", ".join(entry.values), entry.provenance)
+        table.add_row(visible(entry.key), visible(", ".join(entry.values)), entry.provenance)
     items.append(table)
     return Group(*items)
 
@@ -109,10 +115,10 @@ def _rich_steps(steps, part):
         style = {"pass": "green", "allow": "green", "fail": "red", "deny": "red"}.get(step.outcome, "")
         body = Text()
         body.append(step.check, style="bold")
-        body.append(f"  [{step.phase}]\n{step.explanation}")
+        body.append(f"  [{step.phase}]\n" + visible(step.explanation))
         if step.phase != "decision":  # the decision names the door; the step before shows its evidence
             for evidence in step.evidence:
-                body.append("\n" + "\n".join(_evidence_lines(evidence)), style="dim")
+                body.append("\n" + "\n".join(visible(line) for line in _evidence_lines(evidence)), style="dim")
         grid.add_row(f"{number}." if part is not None else "", Text(OUTCOME_MARKS.get(step.outcome, "·"), style=style), body)
     return grid
 

@@ -112,16 +112,21 @@ class _Resolver:
     def __init__(self, request: Request, caller: Caller, policies: PolicySet) -> None:
         self.request, self.caller, self.policies = request, caller, policies
 
-    def _region_account(self, hint: str | None = None) -> tuple[str, str]:
-        for text in [hint] + [m.get("Arn") for m in self.policies.key_metadata.all()] + [
-            a.get("AliasArn") for a in self.policies.aliases or ()
-        ]:
+    def _where_key_lives(self, key_id: str, hint: str | None) -> tuple[str, str] | None:
+        """(region, account) of a key named by id, only from data that says so: an alias ARN
+        naming it (``hint``), an alias entry or a grant of that key; never a default."""
+        texts = [hint] + [a.get("AliasArn") for a in self.policies.aliases or () if a.get("TargetKeyId") == key_id]
+        texts += [g.get("KeyId") for grants in self.policies.grants.all() for g in grants
+                  if str(g.get("KeyId", "")).endswith(f"/{key_id}")]
+        for text in texts:
             if isinstance(text, str) and text.startswith("arn:") and len(text.split(":")) >= 6:
                 parts = text.split(":")
-                return parts[3], self.request.resource_account or parts[4]
-        return "us-east-1", self.request.resource_account or self.caller.account or "111122223333"
+                if parts[3] and parts[4]:
+                    return parts[3], parts[4]
+        return None
 
-    def alias_arn(self, text: str) -> str:
+    def alias_arn(self, text: str, key_arn: str | None = None) -> str:
+        """The alias's ARN: given, from the aliases loaded, or (for a new alias) in its key's region and account."""
         if text.startswith("arn:"):
             return text
         if not text.startswith("alias/"):
@@ -129,8 +134,11 @@ class _Resolver:
         for alias in self.policies.aliases or ():
             if alias.get("AliasName") == text and alias.get("AliasArn"):
                 return str(alias["AliasArn"])
-        region, account = self._region_account()
-        return f"arn:aws:kms:{region}:{account}:{text}"
+        if key_arn is not None:  # an alias lives in the region and account of its key
+            parts = key_arn.split(":")
+            return f"arn:{parts[1]}:kms:{parts[3]}:{parts[4]}:{text}"
+        raise RequestError(f"the alias {text!r} is not in the aliases given, so its region and account are unknown: "
+                           "name it by ARN or pass list-aliases output (--aliases FILE)")
 
     def alias_target(self, alias_arn: str) -> str | None:
         name = "alias/" + alias_arn.split(":alias/", 1)[1] if ":alias/" in alias_arn else alias_arn
@@ -161,8 +169,13 @@ class _Resolver:
             arn = metadata.get("Arn")
             if isinstance(arn, str) and key_id_of(arn) == key_id:
                 return arn
-        region, account = self._region_account(hint)
-        return f"arn:aws:kms:{region}:{account}:key/{key_id}"
+        where = self._where_key_lives(key_id, hint)
+        if where is None:
+            raise RequestError(f"the key {key_id} is named by id, and nothing loaded says its region and account "
+                               "(no describe-key, list-keys KeyArn, alias or grant for it): name it by its ARN, "
+                               "or add its describe-key output (--key-metadata FILE)")
+        partition = hint.split(":")[1] if hint and hint.startswith("arn:") else "aws"
+        return f"arn:{partition}:kms:{where[0]}:{where[1]}:key/{key_id}"
 
     def key_part(self, name: str, action: Action, text: str) -> Part:
         arn, alias = self.key_arn(text)
@@ -171,7 +184,8 @@ class _Resolver:
 
     def alias_parts(self, action: Action, resources: tuple[str, ...]) -> list[Part]:
         short = action.name.split(":", 1)[1]
-        alias_arn = self.alias_arn(resources[0])
+        key_arn = self.key_arn(resources[1])[0] if len(resources) == 2 else None
+        alias_arn = self.alias_arn(resources[0], key_arn)
         account = alias_arn.split(":")[4]
         parts = [Part("alias", action, alias_arn, None, account)]
         if short == "UpdateAlias":

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED = "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"
+# Not one of AWS's authorization words: the policies allow, but KMS refuses the request for this key
+# (a reserved alias, or an operation the key's type cannot do). See kmstui.engine.kms_rules.
+REJECTED = "RejectedByKMS"
 
 
 @dataclass(slots=True)
@@ -110,6 +113,7 @@ class PartDecision:
     suggestion: str | None
     if_known: tuple[str, ...]
     steps: tuple[Step, ...]
+    rejected: str | None = None  # why KMS refuses the request whatever the policies say (kms_rules)
 
 
 @dataclass(slots=True)
@@ -159,6 +163,7 @@ class Decision:
     if_known: tuple[str, ...]
     trace: Trace = field(repr=False)
     missing: tuple[str, ...] = ()  # data that could not be loaded and may change the answer
+    rejected: str | None = None  # why KMS refuses the request whatever the policies say
 
     @property
     def allowed(self) -> bool:
@@ -181,6 +186,7 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
         "suggestion": decision.suggestion,
         "if_known": list(decision.if_known),
         "missing": list(decision.missing),
+        "rejected": decision.rejected,
         "request": {"principal": trace.principal, "action": trace.action, "resources": list(trace.resources)},
         "context": [
             {"key": c.key, "values": list(c.values), "provenance": c.provenance, "source": c.source} for c in trace.context
@@ -191,7 +197,7 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
                 "part": p.part, "action": p.action, "resource": p.resource, "result": p.result,
                 "decided_by": p.decided_by, "deny_source": p.deny_source, "blocker": p.blocker,
                 "door": _evidence(p.door) if p.door else None, "suggestion": p.suggestion,
-                "if_known": list(p.if_known), "steps": [_step(s) for s in p.steps],
+                "if_known": list(p.if_known), "rejected": p.rejected, "steps": [_step(s) for s in p.steps],
             }
             for p in trace.parts
         ],

@@ -237,6 +237,25 @@ class Reference:
             return self.actions
         return listed
 
+    @cached_property
+    def _keys_by_action(self) -> dict[str, frozenset[str]]:
+        return {action.name.lower(): frozenset((self.condition_key(k).name if self.condition_key(k) else k).lower()
+                                               for k in action.condition_keys) for action in self.actions}
+
+    def carries(self, action: Action, key: str) -> bool:
+        """Whether a request for ``action`` can carry the condition key ``key`` (any case).
+
+        KMS sends only the ``kms:`` keys an action supports (its reference entry), so any other
+        ``kms:`` key is absent from its requests, whatever a user supplies. Global ``aws:`` keys and
+        keys the reference does not know are not judged here: True.
+        """
+        if not key[:4].lower() == "kms:":
+            return True
+        known = self.condition_key(key)
+        if known is None:
+            return True
+        return known.name.lower() in self._keys_by_action.get(action.name.lower(), frozenset())
+
     def condition_key_json(self, key: ConditionKey) -> dict[str, Any]:
         """The key's record with the actions it applies to added (``"*"`` for all)."""
         record = dict(key.raw)

@@ -340,11 +340,15 @@ class Snapshot:
 
         principal_arn = self.principal_arn(principal)
         keys = []
+        named = []  # a key named by id becomes its ARN: the snapshot knows where it lives, the engine must not guess
         for resource in resources:
             if resource == "*" or (resource.startswith("alias/") and self._alias_is_new(resource)):
+                named.append(resource)
                 continue
-            keys.append(self.find_key(resource))
-        request = Request(principal_arn, action, resources[0] if len(resources) == 1 else list(resources),
+            key = self.find_key(resource)
+            keys.append(key)
+            named.append(resource if resource.startswith("alias/") or ":alias/" in resource else key.arn)
+        request = Request(principal_arn, action, named[0] if len(named) == 1 else named,
                           keys[0].account if keys else None, context, derive)
         return request, self.policy_set(principal_arn, keys)
 
