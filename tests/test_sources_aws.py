@@ -624,13 +624,14 @@ def test_account_loads_are_cached_for_the_cli_and_the_app(aws: Aws, management: 
     from kmstui.sources.cache import load_account_cached
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    first, entry = load_account_cached("example-management", None, aws.url)
-    assert entry is None and first.keys
-    again, entry = load_account_cached("example-management", None, aws.url)
-    assert entry is not None and again == first  # from the cache: no AWS call needed
-    refreshed, entry = load_account_cached("example-management", None, aws.url, refresh=True)
-    assert entry is None  # loaded from AWS again, and cached in place of the first load
+    first = load_account_cached("example-management", None, aws.url)
+    assert first.cached is None and first.snapshot.keys and first.whose.account == MANAGEMENT
+    again = load_account_cached("example-management", None, aws.url)
+    assert again.cached is not None and again.snapshot == first.snapshot  # from the cache (after one STS call)
+    refreshed = load_account_cached("example-management", None, aws.url, refresh=True)
+    assert refreshed.cached is None  # loaded from AWS again, and cached in place of the first load
     out = tmp_path / "snap.json"
     assert main(["snapshot", "--profile", "example-management", "--endpoint-url", aws.url, "-o", str(out)]) == 0
-    assert "using the cached snapshot" in capsys.readouterr().err
-    assert Snapshot.from_json(out.read_text()).to_dict() == refreshed.to_dict()
+    assert f"using the cached snapshot of account {MANAGEMENT} (aws; us-west-2; profile example-management" \
+        in capsys.readouterr().err
+    assert Snapshot.from_json(out.read_text()).to_dict() == refreshed.snapshot.to_dict()

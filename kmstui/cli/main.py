@@ -13,6 +13,8 @@ from typing import Sequence
 from kmstui import __version__
 from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, UsageError
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `kmstui reference | head`
         sys.stderr.close()
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C, during an account load or anywhere else: one line, no traceback
+        print("kmstui: cancelled; nothing was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def run_app(args: argparse.Namespace) -> int:

@@ -1,8 +1,11 @@
 """Loading from the app: a file or folder, an AWS account (profile and regions), or a cached snapshot.
 
-Loads run in a thread worker with a progress bar per phase; `esc` cancels a running load (nothing
-is half-loaded: the current data stays). Errors become a notification with the loader's hint (for
-example "run `aws sso login --profile X`"). The dialog returns ``(snapshot, label, source)``.
+Loads run in a thread worker with a progress bar per phase; `esc` cancels a running load: the
+loader stops waiting at once (its calls are abandoned, never waited for), the worker ends, and the
+dialog says so (nothing is half-loaded: the current data stays); `esc` again closes it. Errors become
+a notification with the loader's hint (for example "run `aws sso login --profile X`"). An account
+load says whose data it is (the account the credentials resolved to), and that is the app's
+subtitle. The dialog returns ``(snapshot, source)``.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from kmstui.outside_text import visible
+from kmstui.outside_text import outside_text, visible
+from kmstui.sources.errors import LoadCancelled, SourceError
 from kmstui.sources.snapshot import Snapshot, SnapshotError
-from kmstui.sources.errors import SourceError
 
 
 @dataclass(frozen=True)
@@ -34,32 +40,48 @@ class Source:
     profile: str | None = None
     regions: tuple[str, ...] = ()
     endpoint_url: str | None = None
+    account: str | None = None  # whose data: the account the credentials resolved to (once loaded)
+    note: str = ""  # "cached, 5 min old" or "loaded now"
 
     @property
     def label(self) -> str:
+        """Plain text (it may hold outside strings: a path, a profile); shown through ``visible``."""
         if self.kind == "path":
-            return str(self.path)
+            return visible(self.path)
         if self.kind == "account":
-            return f"profile {self.profile or 'default'} · {', '.join(self.regions) or 'default region'}"
+            where = f"profile {self.profile or 'default'} · {', '.join(self.regions) or 'default region'}"
+            whose = f"account {self.account} · " if self.account else ""
+            return visible(f"{whose}{where}{f' · {self.note}' if self.note else ''}")
         return "demo account"
 
 
 def load_source(source: Source, progress: Any = None, cancel: threading.Event | None = None,
                 refresh: bool = True) -> Snapshot:
-    """Load a Source (used by the dialog's worker and by ctrl+r); caches account loads."""
+    """Load a Source again (ctrl+r); an account source refuses credentials that now belong to another account."""
+    return load_source_whose(source, progress, cancel, refresh)[0]
+
+
+def load_source_whose(source: Source, progress: Any = None, cancel: threading.Event | None = None,
+                      refresh: bool = True) -> tuple[Snapshot, Source]:
+    """Load a Source; for an account, the Source comes back naming whose data it is (and caches the load)."""
     if source.kind == "demo":
         from kmstui.sources.demo import load_demo
 
-        return load_demo()
+        return load_demo(), source
     if source.kind == "path":
         from kmstui.sources.files import load_path
 
-        return load_path(source.path or "")
-    from kmstui.sources.cache import load_account_cached
+        return load_path(source.path or ""), source
+    from dataclasses import replace
 
-    snapshot, _ = load_account_cached(source.profile, source.regions, source.endpoint_url, refresh=refresh,
-                                      progress=progress, cancel=cancel)
-    return snapshot
+    from kmstui.sources.cache import load_account_cached
+    from kmstui.sources.limits import limits_from
+
+    data = load_account_cached(source.profile, source.regions, source.endpoint_url, refresh=refresh,
+                               progress=progress, cancel=cancel, limits=limits_from(),
+                               expected_account=source.account)
+    note = f"cached, {data.cached.age_text}" if data.cached is not None else "loaded now"
+    return data.snapshot, replace(source, regions=data.whose.regions, account=data.whose.account, note=note)
 
 
 class LastItemSuggester(Suggester):
@@ -100,7 +122,8 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._cancel: threading.Event | None = None
+        self._cancel: threading.Event | None = None  # set while a load runs (until its worker has ended)
+        self._close_when_stopped = False
         self.profiles: list[str] = []
         self.regions: list[str] = []
 
@@ -111,7 +134,7 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
             with Horizontal():
                 yield Input(placeholder="path, e.g. ./exports or snap.json", id="load-path")
                 yield Button("Load files", id="load-path-button")
-            yield Label("An AWS account, read-only (List*, Get*, Describe* only)")
+            yield Label("An AWS account, read-only (only the read calls kmstui lists)")
             with Horizontal():
                 yield Input(placeholder="profile (empty: default)", id="load-profile")
                 yield Input(placeholder="regions, comma-separated", id="load-regions")
@@ -146,19 +169,19 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
         self.profiles, self.regions = profiles, regions
 
     def _list_cached(self) -> None:
+        """The cached account snapshots, each with whose it is and its age (a broken cache lists none)."""
         from kmstui.sources.cache import SnapshotCache, age_text
 
         options = self.query_one("#load-cached", OptionList)
-        try:
-            with SnapshotCache() as cache:
-                entries = cache.entries()
-        except OSError:
-            entries = []
+        warnings: list[str] = []
+        with SnapshotCache(warn=warnings.append) as cache:
+            entries = cache.entries()
+        for warning in warnings:
+            self.notify(visible(warning), title="Snapshot cache", severity="warning", markup=False)
         self._cached = entries
-        for key, saved_at in entries:
-            _, profile, regions, endpoint = (key.split("|") + ["", "", "", ""])[:4]
-            age = age_text(time.time() - saved_at)
-            options.add_option(Option(f"{profile} · {regions} · {endpoint} · {age}"))
+        for entry in entries:
+            age = age_text(time.time() - entry.saved_at)
+            options.add_option(Option(outside_text(f"{entry.whose.label} · {age}")))
         if not entries:
             options.add_option(Option("(none yet)", disabled=True))
 
@@ -182,19 +205,18 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
 
     @on(OptionList.OptionSelected, "#load-cached")
     def _load_cached(self, event: OptionList.OptionSelected) -> None:
-        key, _ = self._cached[event.option_index]
-        _, profile, regions, endpoint = (key.split("|") + ["", "", "", ""])[:4]
-        source = Source("account", profile=None if profile == "(default)" else profile,
-                        regions=() if regions == "(default)" else tuple(regions.split(",")),
-                        endpoint_url=None if endpoint == "aws" else endpoint)
-        self._start(source, refresh=False)
+        whose = self._cached[event.option_index].whose
+        source = Source("account", profile=whose.profile, regions=whose.regions, endpoint_url=whose.endpoint,
+                        account=whose.account)
+        self._start(source, refresh=False)  # used only if the credentials are still this account's
 
     def _start(self, source: Source, refresh: bool = True) -> None:
         if self._cancel is not None:
             self.notify("A load is already running (esc cancels it).", severity="warning")
             return
         self._cancel = threading.Event()
-        self.query_one("#load-status", Static).update(f"Loading {source.label}…")
+        self._close_when_stopped = False
+        self.query_one("#load-status", Static).update(outside_text(f"Loading {source.label}…"))
         self._run(source, self._cancel, refresh)
 
     @work(thread=True, exclusive=True, group="load")
@@ -203,33 +225,60 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
             self.app.call_from_thread(self._progress, phase, done, total)
 
         try:
-            snapshot = load_source(source, progress, cancel, refresh)
+            snapshot, loaded = load_source_whose(source, progress, cancel, refresh)
+        except LoadCancelled as error:
+            self.app.call_from_thread(self._stopped, str(error))
+            return
         except (SourceError, SnapshotError) as error:
             self.app.call_from_thread(self._failed, str(error))
             return
-        self.app.call_from_thread(self._done, snapshot, source)
+        except Exception as error:  # noqa: BLE001 - a load must never take the app down
+            self.app.call_from_thread(self._failed, f"{type(error).__name__}: {error}")
+            return
+        if cancel.is_set():  # cancelled as it finished: keep the promise that nothing changes
+            self.app.call_from_thread(self._stopped, "load cancelled; nothing was kept")
+            return
+        self.app.call_from_thread(self._done, snapshot, loaded)
 
     def _progress(self, phase: str, done: int, total: int) -> None:
-        self.query_one("#load-status", Static).update(f"{phase}: {done} of {total}")
+        if self._cancel is None or self._cancel.is_set():
+            return  # a late report from a load being cancelled
+        self.query_one("#load-status", Static).update(outside_text(f"{phase}: {done} of {total}"))
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
 
     def _failed(self, message: str) -> None:
         self._cancel = None
-        self.query_one("#load-status", Static).update(f"✗ {message}")
-        self.notify(message, title="Load failed", severity="error", timeout=10)
+        self.query_one("#load-status", Static).update(outside_text(f"✗ {message}"))
+        self.notify(visible(message), title="Load failed", severity="error", timeout=10, markup=False)
+        if self._close_when_stopped:
+            self.dismiss(None)
+
+    def _stopped(self, message: str) -> None:
+        """The cancelled load's worker has ended: say what was kept (nothing: the current data stays)."""
+        self._cancel = None
+        self.query_one("#load-status", Static).update(
+            outside_text(f"✗ {message[:1].upper()}{message[1:]}. The current data stays; esc closes."))
+        if self._close_when_stopped:
+            self.dismiss(None)
 
     def _done(self, snapshot: Snapshot, source: Source) -> None:
         self._cancel = None
+        if source.account:
+            self.notify(visible(f"Showing {source.label}"), title="Loaded", markup=False)
         if snapshot.errors:
             self.notify(f"{len(snapshot.errors)} item(s) could not be loaded: see Load errors in Policies.",
                         severity="warning")
         self.dismiss((snapshot, source))
 
     def action_cancel(self) -> None:
+        """First esc cancels a running load (the dialog stays until its worker has ended); esc again
+        closes the dialog as soon as it has; with no load running, esc closes."""
         if self._cancel is not None:
+            if self._cancel.is_set():
+                self._close_when_stopped = True
+                self.query_one("#load-status", Static).update("Stopping… the dialog closes when the load has stopped")
+                return
             self._cancel.set()
             self.query_one("#load-status", Static).update("Cancelling… (the current data stays)")
-            self._cancel = None
             return
         self.dismiss(None)
-
