@@ -27,6 +27,7 @@ class Shot:
     keys: tuple[str, ...] = ()
     theme: str | None = None
     about: str = ""
+    hostile: bool = False  # the demo with hostile names (tests/hostile.py) instead of the demo itself
 
 
 SHOTS = (
@@ -52,11 +53,21 @@ SHOTS = (
          theme="textual-light", about="Trace, light theme: an explicit deny"),
     Shot("matrix", (160, 45), ("4",), about="Access matrix: who can do what with a key"),
     Shot("findings", (160, 45), ("5",), about="Findings: risky or ineffective statements"),
+    Shot("hostile-names", (160, 45), ("2", *["down"] * 12, "space", *["up"] * 7), hostile=True,
+         about="names, descriptions and Sids holding markup and terminal escapes, shown as text"),
 )
 
 
+def _hostile_snapshot():
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from hostile import hostile_snapshot
+
+    return hostile_snapshot()
+
+
 async def take(shot: Shot) -> Path:
-    app = make_app(theme=shot.theme)
+    app = make_app(theme=shot.theme, snapshot=_hostile_snapshot() if shot.hostile else None,
+                   source_label="hostile-names.json" if shot.hostile else None)
     async with app.run_test(size=shot.size) as pilot:
         await pilot.pause()
         for key in shot.keys:

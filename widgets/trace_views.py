@@ -16,12 +16,14 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from kmstui.outside_text import outside_text, visible
 from kmstui.policy.conditions import describe_values
 from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, Decision, GrantEvidence, StatementEvidence, Step
 
 OUTCOME_STYLES = {"pass": "$success", "allow": "$success", "fail": "$error", "deny": "$error"}
 MARKS = {"pass": "✓", "allow": "✓", "fail": "✗", "deny": "✗", "skip": "–", "info": "·"}
-RESULT_WORDS = {ALLOWED: "ALLOWED", EXPLICITLY_DENIED: "EXPLICITLY DENIED", "ImplicitlyDenied": "IMPLICITLY DENIED"}
+RESULT_WORDS = {ALLOWED: "ALLOWED", EXPLICITLY_DENIED: "EXPLICITLY DENIED", "ImplicitlyDenied": "IMPLICITLY DENIED",
+                "RejectedByKMS": "REJECTED BY KMS"}
 
 
 class VerdictBanner(Static):
@@ -30,7 +32,7 @@ class VerdictBanner(Static):
     def show(self, decision: Decision | None, before: Decision | None = None, note: str = "") -> None:
         self.remove_class("-allowed", "-explicit", "-implicit")
         if decision is None:
-            self.update(note or "Choose a principal (i), an action (a) and a key (k).")
+            self.update(Content(visible(note, keep_lines=True) or "Choose a principal (i), an action (a) and a key (k)."))
             return
         self.add_class({ALLOWED: "-allowed", EXPLICITLY_DENIED: "-explicit"}.get(decision.result, "-implicit"))
         parts: list = []
@@ -39,15 +41,15 @@ class VerdictBanner(Static):
         summary = decision.summary
         for prefix in ("Implicitly denied: ", "Explicitly denied: ", "Allowed: "):
             summary = summary.removeprefix(prefix)
-        parts += [(RESULT_WORDS.get(decision.result, decision.result), "bold"), f"  {summary}"]
+        parts += [(RESULT_WORDS.get(decision.result, decision.result), "bold"), f"  {visible(summary)}"]
         if decision.suggestion:
-            parts += [("\nSmallest change: ", "bold"), decision.suggestion]
+            parts += [("\nSmallest change: ", "bold"), visible(decision.suggestion)]
         for hint in decision.if_known:
-            parts += [("\nUnknown context: ", "bold"), hint]
+            parts += [("\nUnknown context: ", "bold"), visible(hint)]
         for missing in decision.missing:
-            parts += [("\nMissing data: ", "bold"), missing]
+            parts += [("\nMissing data: ", "bold"), visible(missing)]
         if note:
-            parts.append((f"\n{note}", "italic"))
+            parts.append((f"\n{visible(note)}", "italic"))
         self.update(Content.assemble(*parts))
 
 
@@ -85,7 +87,7 @@ class StepList(OptionList):
         multi = len(decision.trace.parts) > 1
         for part in decision.trace.parts:
             if multi:
-                options.append(Option(Content.styled(f"── {part.part}: {part.result}", "bold"), disabled=True))
+                options.append(Option(Content.styled(visible(f"── {part.part}: {part.result}"), "bold"), disabled=True))
                 self.refs.append(None)
             for number, step in enumerate(part.steps, 1):
                 is_changed = bool(changed and (part.part, number) in changed)
@@ -111,7 +113,7 @@ class StepList(OptionList):
         self.refs.append(ref)
         parts: list = [f"{number:>2} " if number else "   ",
                        (MARKS.get(ref.step.outcome, "·"), f"bold {OUTCOME_STYLES.get(ref.step.outcome, '')}"),
-                       f" {ref.step.check}"]
+                       f" {visible(ref.step.check)}"]
         if ref.changed:
             parts.append(("  (changed)", "italic $accent"))
         return Option(Content.assemble(*parts))
@@ -136,8 +138,9 @@ class StepDetails(Static):
             self.update("")
             return
         step = ref.step
-        parts: list = [(step.check, "bold"), (f"  [{step.phase}{', ' + ref.part if ref.part else ''}]\n", "dim"),
-                       step.explanation + "\n"]
+        parts: list = [(visible(step.check), "bold"),
+                       (visible(f"  [{step.phase}{', ' + ref.part if ref.part else ''}]") + "\n", "dim"),
+                       visible(step.explanation, keep_lines=True) + "\n"]
         for evidence in step.evidence:
             parts += ["\n", *evidence_parts(evidence)]
         self.update(Content.assemble(*parts))
@@ -147,21 +150,22 @@ def evidence_parts(evidence: StatementEvidence | GrantEvidence) -> list:
     """A statement's matched elements and each condition, or a grant's facts, as Content parts."""
     if isinstance(evidence, GrantEvidence):
         mark = ("✓", "$success bold") if evidence.matched else ("✗", "$error bold")
-        return [(evidence.where, "bold"),
-                f"\n  grantee {evidence.grantee}\n  operations {', '.join(evidence.operations)}"
-                f"\n  constraints {evidence.constraints}\n  ", mark, f" {evidence.reason}\n"]
-    parts: list = [(f"{evidence.where}: {evidence.effect}\n", "bold"), f"  Action    {evidence.action}\n"]
+        return [(visible(evidence.where), "bold"),
+                f"\n  grantee {visible(evidence.grantee)}\n  operations {visible(', '.join(evidence.operations))}"
+                f"\n  constraints {visible(evidence.constraints)}\n  ", mark, f" {visible(evidence.reason)}\n"]
+    parts: list = [(f"{visible(evidence.where)}: {visible(evidence.effect)}\n", "bold"),
+                   f"  Action    {visible(evidence.action)}\n"]
     if evidence.resource:
-        parts.append(f"  Resource  {evidence.resource}\n")
+        parts.append(f"  Resource  {visible(evidence.resource)}\n")
     if evidence.principal:
-        parts.append(f"  Principal {evidence.principal}\n")
+        parts.append(f"  Principal {visible(evidence.principal)}\n")
     for condition in evidence.conditions:
         mark = ("  ✓ ", "$success bold") if condition.result else ("  ✗ ", "$error bold")
-        parts += [mark, f"{condition.operator} {condition.key}\n",
-                  (f"      request {describe_values(condition.request_values)} [{condition.provenance}]"
-                   f"  policy {', '.join(condition.policy_values)}\n", "dim")]
+        parts += [mark, f"{visible(condition.operator)} {visible(condition.key)}\n",
+                  (f"      request {visible(describe_values(condition.request_values))} [{visible(condition.provenance)}]"
+                   f"  policy {visible(', '.join(condition.policy_values))}\n", "dim")]
         if condition.note:
-            parts.append((f"      {condition.note}\n", "dim italic"))
+            parts.append((f"      {visible(condition.note)}\n", "dim italic"))
     return parts
 
 
@@ -169,6 +173,7 @@ class PolicyView(VerticalScroll):
     """A policy's JSON with line numbers, the statement concerned highlighted and scrolled into view."""
 
     DEFAULT_CSS = "PolicyView > Static { width: auto; }"
+    shown_title: str = ""
     shown_text: str | None = None
     shown_lines: tuple[int, int] | None = None
 
@@ -176,8 +181,8 @@ class PolicyView(VerticalScroll):
         yield Static(id="policy-text")
 
     def show(self, title: str, text: str | None, lines: tuple[int, int] | None, theme_dark: bool = True) -> None:
-        self.border_title = title
-        self.shown_text, self.shown_lines = text, lines
+        self.border_title = outside_text(title)  # a policy's name comes from outside: never markup
+        self.shown_title, self.shown_text, self.shown_lines = title, text, lines
         body = self.query_one("#policy-text", Static)
         if text == "":
             body.update("")
@@ -186,7 +191,7 @@ class PolicyView(VerticalScroll):
             body.update(Text("(no policy text: given as an object, or not loaded)", style="dim"))
             return
         highlight = set(range(lines[0], lines[1] + 1)) if lines else set()
-        body.update(Syntax(text, "json", line_numbers=True, highlight_lines=highlight, word_wrap=False,
+        body.update(Syntax(visible(text, keep_lines=True), "json", line_numbers=True, highlight_lines=highlight, word_wrap=False,
                            theme="ansi_dark" if theme_dark else "ansi_light", background_color="default"))
         if lines:
             self.call_after_refresh(self.scroll_to, 0, max(0, lines[0] - 3), animate=False)

@@ -10,6 +10,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from kmstui.app.commands import ReferenceCommands
+from kmstui.outside_text import visible
 from kmstui.reference.model import Reference, load_reference
 from kmstui.app.screens.help import GLOBAL_HELP, HelpScreen, collect_key_help
 from kmstui.app.screens.load import LoadScreen, Source, load_source
@@ -101,7 +102,7 @@ class KmsTuiApp(App[int]):
         if self._initial_theme:
             self.theme = self._initial_theme
         if self.source_label:
-            self.sub_title = self.source_label
+            self.sub_title = visible(self.source_label)
         self.switch_mode(self._start)
 
     def action_load(self) -> None:
@@ -129,7 +130,7 @@ class KmsTuiApp(App[int]):
     def replace_snapshot(self, snapshot: Snapshot, source: Source) -> None:
         """Show a newly loaded Snapshot: the sections that depend on it start afresh."""
         self.snapshot, self.source = snapshot, source
-        self.sub_title = source.label
+        self.sub_title = visible(source.label)
         current = self.current_mode
         if current != "reference":
             self.switch_mode("reference")
@@ -144,6 +145,14 @@ class KmsTuiApp(App[int]):
             self.switch_mode(current)
         self.notify(f"Loaded {source.label}: {len(snapshot.keys)} keys, "
                     f"{len([p for p in snapshot.principals if p.kind != 'group'])} principals.")
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is plain text (messages carry names and errors from outside), controls spelled
+        out; a new one replaces those still showing, so toasts never stack over the panes."""
+        self.clear_notifications()
+        super().notify(visible(message, keep_lines=True), title=visible(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def action_section(self, name: str) -> None:
         """Switch to a section (its screen is kept, with its state)."""

@@ -9,6 +9,10 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from kmstui.outside_text import visible
 
 
 class ReferenceCommands(Provider):
@@ -27,11 +31,11 @@ class ReferenceCommands(Provider):
         snapshot = getattr(self.app, "snapshot", None)
         for principal in snapshot.principals if snapshot else ():
             if principal.kind != "group":
-                commands.append((f"trace principal: {principal.name}", partial(self.app.open_trace, principal=principal.arn),
-                                 principal.arn))
+                commands.append((f"trace principal: {visible(principal.name)}",
+                                 partial(self.app.open_trace, principal=principal.arn), visible(principal.arn)))
         for key in snapshot.keys if snapshot else ():
             name = key.alias_names[0] if key.alias_names else key.key_id
-            commands.append((f"trace key: {name}", partial(self.app.open_trace, resources=[name]), key.arn))
+            commands.append((f"trace key: {visible(name)}", partial(self.app.open_trace, resources=[name]), visible(key.arn)))
         for action in reference.actions:
             commands.append((f"action: {action.name}", partial(self._go, "actions", action.name), action.description))
         for key in reference.condition_keys:
@@ -43,11 +47,12 @@ class ReferenceCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands()[:6]:
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(title), callback, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, callback, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                # The palette reads help as markup: names from outside are escaped for it.
+                yield Hit(score, matcher.highlight(title), callback, help=escape(help_text))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 from kmstui.cli.sources import add_source_arguments, load_snapshot, wants_snapshot
+from kmstui.outside_text import visible
 
 if TYPE_CHECKING:
     from kmstui.analysis.findings import Finding
@@ -51,14 +52,16 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -
     try:
         findings, what = _collect(args, err)
     except (PolicyError, SourceError, SnapshotError, InputError) as error:
-        print(f"kmstui: error: {error}", file=err)
+        print(f"kmstui: error: {visible(error)}", file=err)
         return EXIT_BAD_INPUT
     if args.format == "json":
-        out.write(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False) + "\n")
+        from kmstui.cli.output import print_json
+
+        print_json([f.to_dict() for f in findings], out)
     else:
-        for finding in findings:
-            out.write(finding.text() + "\n")
-        out.write(summary(findings, what) + "\n")
+        for finding in findings:  # names, Sids and paths come from outside: controls spelled out
+            out.write(visible(finding.text()) + "\n")
+        out.write(visible(summary(findings, what)) + "\n")
     fail_on = getattr(args, "fail_on", None)
     return EXIT_FINDINGS if fail_on and severity_at_least(findings, fail_on) else EXIT_OK
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from typing import Any, TextIO
 
 from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 from kmstui.cli.sources import add_source_arguments
+from kmstui.outside_text import outside_text, visible
 
 # Above this many cells the CLI evaluates rows in one process per CPU (see kmstui.analysis.matrix.iter_rows).
 PARALLEL_CELLS = 20_000
-LEGEND = "✓ allowed   ✗ explicitly denied   · implicitly denied   ! could not be evaluated"
+LEGEND = "✓ allowed   ✗ explicitly denied   · implicitly denied   ⊘ allowed but refused by KMS for this key   ! could not be evaluated"
 
 
 def add_matrix_parser(commands: Any) -> None:
@@ -60,7 +62,7 @@ def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
             matrix = plan_principal_matrix(snapshot, args.principal, columns)
     except (InputError, MatrixError, SnapshotError, SourceError, PolicyError) as error:
         text = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"kmstui: error: {text}", file=err)
+        print(f"kmstui: error: {visible(text)}", file=err)
         return EXIT_BAD_INPUT
     cells = len(matrix.rows) * len(matrix.actions)
     workers = args.workers or ((os.cpu_count() or 1) if cells >= PARALLEL_CELLS else 1)
@@ -114,7 +116,7 @@ def render_text(matrix: Any, out: TextIO, allowed_only: bool = False) -> None:
     short = [a.split(":", 1)[1] for a in matrix.actions]
     subject = "key" if matrix.kind == "key" else "principal"
     row_header = "principal" if matrix.kind == "key" else "key"
-    label_width = max([len(row_header)] + [len(r.label) for r in rows])
+    label_width = max([len(row_header)] + [len(visible(r.label)) for r in rows])
     by_name = label_width + sum(len(s) + 1 for s in short) + 4
     available = Console(file=out).width if tty else 160
     numbered = by_name > available
@@ -127,13 +129,14 @@ def render_text(matrix: Any, out: TextIO, allowed_only: bool = False) -> None:
     for header in headers:
         table.add_column(header, justify="center", no_wrap=True, min_width=2 if numbered else None)
     for row in rows:
-        table.add_row(row.label, *[_styled(row.glyph(a), tty) for a in matrix.actions])
+        # A row's label is a name from the snapshot: Text (never markup), control characters spelled out.
+        table.add_row(outside_text(row.label), *[_styled(row.glyph(a), tty) for a in matrix.actions])
     width = label_width + sum(max(len(h), 2) + 1 for h in headers) + 8
     console = Console(file=out, force_terminal=tty, no_color=not tty, highlight=False, soft_wrap=False,
                       width=None if tty else max(width, 80))
-    console.print(title, markup=False, soft_wrap=True)
+    console.print(outside_text(title), soft_wrap=True)
     for note in matrix.notes:
-        console.print(f"note: {note}", markup=False, soft_wrap=True)
+        console.print(outside_text(f"note: {note}"), soft_wrap=True)
     if rows:
         console.print(table)
     else:
@@ -146,9 +149,12 @@ def render_text(matrix: Any, out: TextIO, allowed_only: bool = False) -> None:
     if numbered:
         groups = group_actions(matrix.actions)
         index = {a: i + 1 for i, a in enumerate(matrix.actions)}
+        wrap_at = max(40, min(console.width, 100))  # a key of numbers to names, wrapped (never one long line)
         for group, names in groups.items():
-            listed = "  ".join(f"{index[n]} {n.split(':', 1)[1]}" for n in names)
-            console.print(f"{GROUP_LABELS[group]}: {listed}", markup=False, soft_wrap=True)
+            listed = "  ".join(f"{index[n]}\u00a0{n.split(':', 1)[1]}" for n in names)
+            lines = textwrap.wrap(f"{GROUP_LABELS[group]}: {listed}", width=wrap_at, subsequent_indent="  ")
+            for line in lines:
+                console.print(line.replace("\u00a0", " "), markup=False, soft_wrap=True)
 
 
 def _styled(glyph: str, tty: bool) -> str:

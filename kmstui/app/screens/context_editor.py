@@ -13,9 +13,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static, TextArea
 
+from kmstui.outside_text import outside_text, visible
 from kmstui.reference.model import Reference
 
 
@@ -84,8 +86,8 @@ class ContextEditorScreen(ModalScreen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("key", "value", "provenance")
-        for key, value, provenance in self.derived:
-            table.add_row(key, value, provenance, key=key)
+        for key, value, provenance in self.derived:  # derived values (tags, ARNs) come from outside
+            table.add_row(outside_text(key), outside_text(value), outside_text(provenance), key=key)
         self.query_one(TextArea).focus()
         self._hint()
 
@@ -104,14 +106,14 @@ class ContextEditorScreen(ModalScreen[dict[str, Any] | None]):
                 hint += f" Valid values: {', '.join(found.valid_values[:12])}{' …' if len(found.valid_values) > 12 else ''}"
         elif key:
             hint = f"{key}: not in the KMS reference (a custom or service key is fine)."
-        self.query_one("#context-hint", Static).update(hint)
+        self.query_one("#context-hint", Static).update(Content(visible(hint)))
 
     def action_focus_derived(self) -> None:
         self.query_one(DataTable).focus()
 
     @on(DataTable.RowSelected)
     def _adopt(self, event: DataTable.RowSelected) -> None:
-        key, value, _ = self.query_one(DataTable).get_row(event.row_key)
+        key, value = next((k, v) for k, v, _ in self.derived if k == event.row_key.value)
         area = self.query_one(TextArea)
         text = area.text.rstrip("\n")
         area.load_text((text + "\n" if text else "") + f"{key} = {value}")
@@ -122,7 +124,7 @@ class ContextEditorScreen(ModalScreen[dict[str, Any] | None]):
         try:
             context = lines_to_context(self.query_one(TextArea).text)
         except ValueError as error:
-            self.query_one("#context-error", Static).update(str(error))
+            self.query_one("#context-error", Static).update(Content(visible(error)))
             return
         self.dismiss(context)
 

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Snapshot
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -57,8 +58,8 @@ page that explains it. `enter` shows the policy in **Policies**.
         table.add_columns("severity", "rule", "where", "finding")
         for index, finding in enumerate(self.findings):
             where = f"{finding.source}" + (f":{finding.line}" if finding.line else "")
-            table.add_row(Content.styled(finding.severity, SEVERITY_STYLES.get(finding.severity, "")), finding.rule,
-                          where, finding.message, key=str(index))
+            table.add_row(Content.styled(finding.severity, SEVERITY_STYLES.get(finding.severity, "")),
+                          outside_text(finding.rule), outside_text(where), outside_text(finding.message), key=str(index))
         counts = {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITY_ORDER}
         self.query_one("#findings-pane").border_subtitle = " · ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
         table.focus()
@@ -69,11 +70,11 @@ page that explains it. `enter` shows the policy in **Policies**.
             return
         finding = self.findings[int(event.row_key.value)]
         statement = f", statement {finding.statement + 1}" if finding.statement is not None else ""
-        sid = f" {finding.sid!r}" if finding.sid else ""
+        sid = f" “{visible(finding.sid)}”" if finding.sid else ""
         self.query_one("#finding-details", Static).update(Content.assemble(
-            (f"{finding.title}\n", "bold"), f"{finding.message}\n",
-            (f"{finding.source}{statement}{sid}" + (f", line {finding.line}" if finding.line else "") + "\n", "dim"),
-            (f"Reference: {finding.reference}", "dim")))
+            (f"{visible(finding.title)}\n", "bold"), f"{visible(finding.message)}\n",
+            (f"{visible(finding.source)}{statement}{sid}" + (f", line {finding.line}" if finding.line else "") + "\n", "dim"),
+            (f"Reference: {visible(finding.reference)}", "dim")))
 
     def action_open(self) -> None:
         table = self.query_one(DataTable)

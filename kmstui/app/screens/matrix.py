@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,10 +18,12 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from kmstui.analysis.matrix import Matrix, MatrixError, Row, plan_key_matrix, plan_principal_matrix
 from kmstui.app.screens.picker import PickerScreen, PickItem
+from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Snapshot
 from kmstui.widgets.filter_input import FilterInput
 
-CELL_STYLES = {"Allowed": "bold $success", "ExplicitlyDenied": "bold $error", "ImplicitlyDenied": "$text-muted"}
+CELL_STYLES = {"Allowed": "bold $success", "ExplicitlyDenied": "bold $error", "ImplicitlyDenied": "$text-muted",
+               "RejectedByKMS": "bold $warning"}
 
 
 class MatrixScreen(Screen):
@@ -90,10 +91,10 @@ a cell opens its trace.
             return
         matrix = self.matrix
         what = "key" if matrix.kind == "key" else "principal"
-        notes = f"  ·  {'; '.join(matrix.notes)}" if matrix.notes else ""
-        self.query_one("#matrix-subject", Static).update(
-            f" [b]{what.title()}[/b] {matrix.label}  ·  {len(matrix.rows)} rows × {len(matrix.actions)} actions"
-            f"  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied{notes}")
+        notes = f"  ·  {visible('; '.join(matrix.notes))}" if matrix.notes else ""
+        self.query_one("#matrix-subject", Static).update(Content.assemble(
+            " ", (what.title(), "bold"), f" {visible(matrix.label)}  ·  {len(matrix.rows)} rows × {len(matrix.actions)} actions"
+            f"  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied{notes}"))
         self._columns()
         progress = self.query_one(ProgressBar)
         progress.update(total=len(matrix.rows), progress=0)
@@ -141,7 +142,7 @@ a cell opens its trace.
 
     def _append(self, row: Row) -> None:
         assert self.matrix is not None
-        cells = [Text(row.label)]
+        cells = [outside_text(row.label)]
         for action in self.shown_actions:
             cell = row.cells.get(action)
             glyph = row.glyph(action)

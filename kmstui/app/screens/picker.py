@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kmstui.outside_text import visible
+
 
 @dataclass(frozen=True)
 class PickItem:
@@ -84,17 +86,18 @@ class PickerScreen(ModalScreen[str | None]):
             matcher = Matcher(query.strip())
             # The label counts double: typing "encrypt" should find kms:Encrypt before a description
             # that mentions encryption.
-            scored = [(max(2 * matcher.match(item.label), matcher.match(item.detail)), item) for item in self.items]
+            scored = [(max(2 * matcher.match(visible(item.label)), matcher.match(visible(item.detail))), item)
+                      for item in self.items]
             ranked = [item for score, item in sorted(scored, key=lambda pair: -pair[0]) if score > 0]
             self._shown = ranked
-            prompts = [matcher.highlight(item.label) for item in ranked]
+            prompts = [matcher.highlight(visible(item.label)) for item in ranked]
         else:
             self._shown = list(self.items)
-            prompts = [item.label for item in self._shown]
+            prompts = [visible(item.label) for item in self._shown]
         typed = query.strip()
         if self.free_text and typed.startswith(self.free_text) and typed not in {i.value for i in self.items}:
             self._shown.insert(0, PickItem(typed, typed, "new"))
-            prompts.insert(0, typed)
+            prompts.insert(0, visible(typed))
         options.add_options(
             Option(_prompt(prompt, item.detail), id=str(index)) for index, (prompt, item) in enumerate(zip(prompts, self._shown))
         )
@@ -129,5 +132,5 @@ class PickerScreen(ModalScreen[str | None]):
 
 def _prompt(label: Content | str, detail: str) -> Content:
     """The label (with the filter's matches highlighted) and a dim detail."""
-    base = label if isinstance(label, Content) else Content(label)
-    return Content.assemble(base, (f"  {detail}", "dim")) if detail else base
+    base = label if isinstance(label, Content) else Content(visible(label))
+    return Content.assemble(base, (f"  {visible(detail)}", "dim")) if detail else base

@@ -17,6 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
+from rich.text import Text
+
+from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Key, Principal, Snapshot
 from kmstui.widgets.trace_views import PolicyView
 
@@ -86,15 +89,16 @@ selected key or principal.
             return []
         return [f for f in self.findings if getattr(f, "source", None) == source]
 
-    def _label(self, text: str, source: str | None) -> str:
+    def _label(self, text: str, source: str | None) -> Text:
+        """A tree label: names come from outside, so the label is Text (never markup), controls spelled out."""
         count = len(self._findings_about(source))
-        return f"{text}  ⚠ {count}" if count else text
+        return outside_text(f"{text}  ⚠ {count}" if count else text)
 
     def _fill(self) -> None:
         tree = self.query_one(Tree)
         snapshot = self.snapshot
-        tree.root.set_label(f"{', '.join(snapshot.sources) or 'snapshot'} · {len(snapshot.keys)} keys · "
-                            f"{len([p for p in snapshot.principals if p.kind != 'group'])} principals")
+        tree.root.set_label(outside_text(f"{', '.join(snapshot.sources) or 'snapshot'} · {len(snapshot.keys)} keys · "
+                                         f"{len([p for p in snapshot.principals if p.kind != 'group'])} principals"))
         tree.root.data = Item("snapshot", json.dumps({"sources": snapshot.sources, "created": snapshot.created,
                                                       "accounts": snapshot.accounts}, indent=2))
         tree.root.expand()
@@ -103,9 +107,9 @@ selected key or principal.
             account_keys = [k for k in snapshot.keys if k.account == account]
             if not account_keys:
                 continue
-            account_node = keys_node.add(f"account {account}", data=Item(f"account {account}"), expand=True)
+            account_node = keys_node.add(outside_text(f"account {account}"), data=Item(f"account {account}"), expand=True)
             for region in sorted({k.region for k in account_keys}):
-                region_node = account_node.add(region, data=Item(region), expand=True)
+                region_node = account_node.add(outside_text(region), data=Item(region), expand=True)
                 for key in sorted((k for k in account_keys if k.region == region), key=lambda k: (k.alias_names or [k.key_id])[0]):
                     self._add_key(region_node, key)
         principals_node = tree.root.add("Principals", data=Item("Principals"), expand=True)
@@ -123,7 +127,7 @@ selected key or principal.
         if snapshot.errors:
             errors_node = tree.root.add(f"Load errors ({len(snapshot.errors)})", data=Item("Load errors"))
             for error in snapshot.errors:
-                errors_node.add_leaf(f"✗ {error.what}", data=Item(error.what, json.dumps(error.__dict__, indent=2),
+                errors_node.add_leaf(outside_text(f"✗ {error.what}"), data=Item(error.what, json.dumps(error.__dict__, indent=2),
                                                                   notes=[f"{error.code or 'error'}: {error.message}"]))
 
     def _add_key(self, parent, key: Key) -> None:
@@ -145,7 +149,7 @@ selected key or principal.
             node.add_leaf(f"tags ({len(key.tags)})", data=Item("tags", json.dumps(key.tags, indent=2), key=key))
 
     def _add_principal(self, parent, principal: Principal) -> None:
-        node = parent.add(principal.name, data=Item(principal.name, json.dumps(
+        node = parent.add(outside_text(principal.name), data=Item(principal.name, json.dumps(
             {"arn": principal.arn, "groups": principal.groups, "boundary": principal.boundary, "tags": principal.tags},
             indent=2), principal=principal))
         for inline in principal.inline_policies:
@@ -175,7 +179,7 @@ selected key or principal.
         for finding in self._findings_about(item.source):
             line = f" (line {finding.line})" if getattr(finding, "line", None) else ""
             notes.append(f"⚠ {finding.severity} {finding.rule}{line}: {finding.message}")
-        self.query_one("#item-notes", Static).update("\n".join(notes))
+        self.query_one("#item-notes", Static).update(outside_text("\n".join(visible(n) for n in notes), keep_lines=True))
         first_line = min((f.line for f in self._findings_about(item.source) if getattr(f, "line", None)), default=None)
         text = item.text if item.text is not None or item.source else ""
         self.query_one(PolicyView).show(item.title, text, (first_line, first_line) if first_line else None,

@@ -6,11 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 import json
 
+from kmstui.outside_text import visible
 from kmstui.policy.document import PolicyError, parse_policy
 from kmstui.engine.policy_set import parse_grants
 
@@ -63,7 +65,7 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
         except PolicyError as error:
             self.valid = False
             status.set_class(True, "-invalid")
-            status.update(f"✗ {error}")
+            status.update(Content(f"✗ {visible(error)}"))
             return
         self.valid = True
         status.set_class(False, "-invalid")

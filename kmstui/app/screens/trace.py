@@ -15,11 +15,13 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from kmstui.engine.order import RequestError, evaluate
+from kmstui.outside_text import visible
 from kmstui.policy.document import Policy, PolicyError
 from kmstui.reference.model import Reference
 from kmstui.app.screens.context_editor import ContextEditorScreen
@@ -194,17 +196,24 @@ export the trace as Markdown/JSON, `y` copies it.
         self.query_one(StepDetails).show(None)
         self.query_one(PolicyView).show("Policy", "", None)
 
-    def _question_text(self) -> str:
-        context = f"  ·  context: {len(self.context)} given" if self.context else ""
-        who = self.principal or "(choose: i)"
+    def _question_text(self) -> Content:
+        """The question as plain parts: names and ARNs come from outside, so they are never markup."""
         operation = self.action.split(":")[-1].lower()
-        parts = [f"[b]Key[/b] {self.key or '(choose: k)'}"]
+        parts: list[tuple[str, str | None]] = [("Principal", self.principal or "(choose: i)"), ("Action", self.action)]
         if operation in ("createalias", "updatealias", "deletealias"):
-            parts = [f"[b]Alias[/b] {self.alias or '(choose: l)'}"] + ([] if operation == "deletealias" else
-                                                                     [f"[b]{'New key' if operation == 'updatealias' else 'Key'}[/b] {self.key or '(choose: k)'}"])
-        elif operation == "reencrypt":
-            parts.append(f"[b]To key[/b] {self.destination or self.key or '(choose: K)'}")
-        return f" [b]Principal[/b] {who}   [b]Action[/b] {self.action}   " + "   ".join(parts) + context
+            parts.append(("Alias", self.alias or "(choose: l)"))
+            if operation != "deletealias":
+                parts.append(("New key" if operation == "updatealias" else "Key", self.key or "(choose: k)"))
+        else:
+            parts.append(("Key", self.key or "(choose: k)"))
+            if operation == "reencrypt":
+                parts.append(("To key", self.destination or self.key or "(choose: K)"))
+        pieces: list = [" "]
+        for index, (label, value) in enumerate(parts):
+            pieces += ["   " if index else "", (label, "bold"), f" {visible(value)}"]
+        if self.context:
+            pieces.append(f"  ·  context: {len(self.context)} given")
+        return Content.assemble(*pieces)
 
     # -- steps -----------------------------------------------------------------------------
     @on(StepList.Chosen)
@@ -294,8 +303,8 @@ export the trace as Markdown/JSON, `y` copies it.
     # -- what-if ---------------------------------------------------------------------------
     def action_what_if(self) -> None:
         view = self.query_one(PolicyView)
-        source = view.border_title
-        policy = self.policies.get(str(source)) if source else None
+        source = view.shown_title
+        policy = self.policies.get(source) if source else None
         if policy is None or policy.text is None:
             self.notify("Highlight a step whose evidence is a policy statement, then press w to edit that policy.",
                         severity="warning")
