@@ -87,3 +87,39 @@ async def test_g_cycles_action_groups(sample_snapshot) -> None:
                 break
             await pilot.press("g")
         assert screen.group is None and len(table.columns) == everything
+
+
+async def test_esc_from_a_trace_opened_from_the_matrix_returns_to_the_matrix(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="matrix")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for_matrix(app, pilot)
+        matrix = app.screen
+        table = matrix.query_one(DataTable)
+        table.move_cursor(row=0, column=2)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.trace_screen
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is matrix
+
+
+async def test_enter_on_an_iam_policy_finding_opens_it_at_the_statement_and_esc_returns() -> None:
+    app = make_app(start="findings")  # the demo: the power user's managed policy has a finding
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        findings = app.screen
+        index = next(i for i, f in enumerate(findings.findings) if f.source.startswith("managed policy "))
+        finding = findings.findings[index]
+        findings.query_one(DataTable).move_cursor(row=index)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        policies = app.screen
+        assert policies.SUB_TITLE == "Policies"
+        assert policies.selected is not None and policies.selected.source.endswith(finding.source)
+        view = policies.query_one("#item-json")
+        assert view.shown_lines == (finding.line, finding.line)  # the statement is highlighted
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is findings

@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 from kmstui.app.application import make_app
+from textual.widgets import Input
+
 from kmstui.app.screens.context_editor import ContextEditorScreen
+from kmstui.app.screens.dialogs import ConfirmScreen, PathScreen
 from kmstui.app.screens.picker import PickerScreen
 from kmstui.app.screens.policy_editor import PolicyEditorScreen
 from kmstui.widgets.trace_views import PolicyView, StepDetails, StepList, VerdictBanner
@@ -114,11 +117,19 @@ async def test_export_writes_markdown_and_json(sample_snapshot, tmp_path: Path) 
         await pilot.pause()
         screen = app.trace_screen
         screen.export_dir = tmp_path
-        await pilot.press("e")
+        await pilot.press("e")  # the path is asked for, with the default filled in
+        dialog = app.screen
+        assert isinstance(dialog, PathScreen) and dialog.query_one(Input).value.startswith(str(tmp_path))
+        assert not list(tmp_path.iterdir())  # nothing written before the user says where
+        await pilot.press("enter")
         markdown = screen.last_export
         assert markdown.parent == tmp_path and markdown.read_text().startswith("# ImplicitlyDenied")
         await pilot.press("E")
+        await pilot.press("ctrl+u", *str(tmp_path / "chosen.json"), "enter")
+        assert screen.last_export == tmp_path / "chosen.json"
         assert json.loads(screen.last_export.read_text())["result"] == "ImplicitlyDenied"
+        await pilot.press("e", "escape")  # esc writes nothing
+        assert len(list(tmp_path.iterdir())) == 2
 
 
 async def test_trace_at_80x24_stacks_the_panes(sample_snapshot) -> None:
@@ -154,7 +165,9 @@ async def test_what_if_on_grants_and_saving_the_edits(sample_snapshot, tmp_path:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert screen.decision.result == "Allowed" and screen.decision.decided_by == "grant"
-        await pilot.press("s")
+        assert screen.unsaved_edits
+        await pilot.press("s", "enter")
+        assert not screen.unsaved_edits
         saved = Snapshot.from_json(screen.last_export.read_text())
         assert saved.keys[0].grants == [grant] and sample_snapshot.keys[0].grants == []
 
@@ -178,3 +191,91 @@ async def test_alias_operations_and_reencrypt_ask_for_their_other_resource(sampl
         await pilot.pause()
         assert screen.resources == ["alias/app", "alias/app"]
         assert [p.part for p in screen.decision.parts] == ["source-key", "destination-key"]
+
+
+async def _open_editor_with_invalid_text(app, pilot):
+    await pilot.press("w")
+    editor = app.screen
+    assert isinstance(editor, PolicyEditorScreen)
+    area = editor.query_one("#policy-text")
+    area.load_text(area.text.replace('"Allow"', '"Alow"', 1))
+    await pilot.pause()
+    assert not editor.valid
+    return editor
+
+
+async def test_esc_leaves_the_what_if_editor_even_with_invalid_text(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        assert isinstance(app.screen, PolicyEditorScreen)
+        await pilot.press("escape")  # unchanged: closes at once, though the text area has focus
+        assert app.screen is app.trace_screen
+        editor = await _open_editor_with_invalid_text(app, pilot)
+        await pilot.press("escape")  # edited: asks first
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        assert app.screen is editor
+        await pilot.press("escape", "y")
+        assert app.screen is app.trace_screen and app.trace_screen.edited is None
+
+
+async def test_the_editor_title_and_keys_fit_at_80_columns(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        editor = app.screen
+        box = editor.query_one("Vertical")
+        title = str(box.border_title)
+        assert len(title) + 4 <= box.size.width, title
+        keys = editor.query_one("#policy-keys")
+        assert "esc cancel" in str(keys.render()) and keys.size.width >= len(str(keys.render()))
+
+
+async def test_q_and_ctrl_q_ask_before_dropping_unsaved_edits(sample_snapshot) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        await pilot.press("w")
+        area = app.screen.query_one("#policy-text")
+        area.load_text(area.text.replace("kms:Encrypt", "kms:Sign", 1))
+        await pilot.pause()
+        await pilot.press("ctrl+q")  # in the editor, with changes not applied
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.unsaved_edits
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        await pilot.press("escape")
+        assert app.screen is screen and app.is_running
+        await pilot.press("q", "y")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_an_export_with_what_if_edits_says_so_and_holds_the_edited_policy(sample_snapshot, tmp_path) -> None:
+    app = make_app(snapshot=sample_snapshot, start="trace")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        screen.export_dir = tmp_path
+        await pilot.press("w")
+        area = app.screen.query_one("#policy-text")
+        area.load_text(area.text.replace('"s3.us-west-2.amazonaws.com"', '"edited.example"', 1))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("e")
+        assert "What-if edits are in effect" in str(app.screen.query_one("#path-note").render())
+        await pilot.press("enter")
+        markdown = screen.last_export.read_text()
+        assert markdown.startswith("> **What-if:**") and "edited.example" in markdown
+        await pilot.press("E", "enter")
+        data = json.loads(screen.last_export.read_text())
+        assert data["what_if"]["edited"][0]["source"].startswith("key policy of")
+        assert "edited.example" in data["what_if"]["edited"][0]["text"]

@@ -62,6 +62,7 @@ class KmsTuiApp(App[int]):
         self._policies_screen: PoliciesScreen | None = None
         self._initial_theme = theme
         self._start = start
+        self._back_stack: list[str] = []  # sections to return to with `esc`
 
     def _make_reference_screen(self) -> ReferenceScreen:
         self._reference_screen = ReferenceScreen(self.reference)
@@ -85,8 +86,23 @@ class KmsTuiApp(App[int]):
     def _make_findings_screen(self) -> FindingsScreen:
         return FindingsScreen(self.snapshot)
 
+    def _came_from(self, target: str) -> None:
+        """Remember the section the user leaves for ``target``, so `esc` there returns to it."""
+        current = self.current_mode
+        if current and current != target:
+            self._back_stack.append(current)
+            del self._back_stack[:-20]
+
+    def action_back(self) -> bool:
+        """Return to the section that opened this one (a trace from the matrix, a policy from Findings)."""
+        if not self._back_stack:
+            return False
+        self.switch_mode(self._back_stack.pop())
+        return True
+
     def open_policy(self, source: str) -> None:
         """Show the Policies section with the policy named ``source`` selected (from Findings)."""
+        self._came_from("policies")
         self.switch_mode("policies")
         screen = self._policies_screen
         if screen is not None:
@@ -94,6 +110,7 @@ class KmsTuiApp(App[int]):
 
     def open_trace(self, **question: object) -> None:
         """Show the Trace with part of the question set (from Policies, the matrix, the palette)."""
+        self._came_from("trace")
         self.switch_mode("trace")
         if self._trace_screen is not None:
             self._trace_screen.ask(**question)  # type: ignore[arg-type]
@@ -156,7 +173,35 @@ class KmsTuiApp(App[int]):
 
     def action_section(self, name: str) -> None:
         """Switch to a section (its screen is kept, with its state)."""
+        self._back_stack.clear()  # a section chosen by its key starts a new path
         self.switch_mode(name)
+
+    def unsaved_edits(self) -> str | None:
+        """What would be lost by quitting now, or None."""
+        from kmstui.app.screens.policy_editor import PolicyEditorScreen
+
+        editors = [s for s in self.screen_stack if isinstance(s, PolicyEditorScreen) and s.is_mounted and s.edited]
+        if editors:
+            return "the policy open in the what-if editor has changes that are not applied"
+        trace = self._trace_screen
+        if trace is not None and trace.unsaved_edits:
+            return f"what-if edits are in effect and not saved ({', '.join(trace.edits)})"
+        return None
+
+    async def action_quit(self) -> None:
+        """Quit (`q`, `ctrl+q`); with unsaved what-if edits, ask first."""
+        from kmstui.app.screens.dialogs import ConfirmScreen
+
+        lost = self.unsaved_edits()
+        if lost is None:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        self.push_screen(ConfirmScreen(f"Quit kmstui? {lost[:1].upper()}{lost[1:]}: they will be lost "
+                                       "(s in the Trace saves them as a snapshot file).",
+                                       yes="quit and drop them", no="stay"),
+                         lambda yes: self.exit() if yes else None)
 
     def open_reference(self, tab: str, name: str | None = None) -> None:
         """Show the Reference on ``tab``, with ``name`` selected when given (palette, links)."""

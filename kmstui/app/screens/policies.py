@@ -53,6 +53,8 @@ selected key or principal.
     BINDINGS = [
         Binding("t", "trace", "Trace this", tooltip="Open the Trace for the selected key or principal", id="trace-this"),
         Binding("y", "copy", "Copy JSON", tooltip="Copy the selected item's JSON", id="copy-json-item"),
+        Binding("escape", "back", "Back", tooltip="Back to the section that opened this policy (Findings)",
+                id="policies-back", show=False),
     ]
 
     def __init__(self, snapshot: Snapshot, findings: Callable[[Snapshot], list[Any]] | None = None) -> None:
@@ -87,7 +89,7 @@ selected key or principal.
     def _findings_about(self, source: str | None) -> list[Any]:
         if not source:
             return []
-        return [f for f in self.findings if getattr(f, "source", None) == source]
+        return [f for f in self.findings if _same_policy(source, getattr(f, "source", None))]
 
     def _label(self, text: str, source: str | None) -> Text:
         """A tree label: names come from outside, so the label is Text (never markup), controls spelled out."""
@@ -186,11 +188,16 @@ selected key or principal.
                                         self.app.current_theme.dark)
 
     def select_source(self, source: str) -> bool:
-        """Select the tree node of the policy named ``source`` (from Findings), expanding its parents."""
+        """Select the tree node of the policy named ``source`` (from Findings), expanding its parents.
+
+        A managed policy is named by itself in findings ("managed policy X") and under each principal it
+        is attached to ("user U managed policy X") in the tree: the first such node is selected."""
         tree = self.query_one(Tree)
-        for node in list(tree._tree_nodes.values()):
+        nodes = [n for n in tree._tree_nodes.values() if isinstance(n.data, Item)]
+        exact = [n for n in nodes if n.data.source == source]
+        for node in exact or [n for n in nodes if _same_policy(n.data.source, source)]:
             item = node.data
-            if isinstance(item, Item) and item.source == source:
+            if isinstance(item, Item):
                 parent = node.parent
                 while parent is not None:
                     parent.expand()
@@ -213,7 +220,20 @@ selected key or principal.
             else:
                 trace(principal=item.principal.arn)
 
+    def action_back(self) -> None:
+        back = getattr(self.app, "action_back", None)
+        if back is not None:
+            back()
+
     def action_copy(self) -> None:
         if self.selected is not None and self.selected.text:
             self.app.copy_to_clipboard(self.selected.text)
             self.notify("Copied.")
+
+
+def _same_policy(tree_source: str | None, finding_source: str | None) -> bool:
+    """A finding's policy name names this tree item: the same, or a managed policy under a principal."""
+    if not tree_source or not finding_source:
+        return False
+    return tree_source == finding_source or (finding_source.startswith("managed policy ")
+                                             and tree_source.endswith(f" {finding_source}"))

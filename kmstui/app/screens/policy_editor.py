@@ -1,4 +1,8 @@
-"""The what-if editor: a policy's JSON (or a key's grants), validated as you type, applied in memory only."""
+"""The what-if editor: a policy's JSON (or a key's grants), validated as you type, applied in memory only.
+
+`esc` always leaves (the text area's tab indentation does not swallow it): with edits it asks first,
+whether or not the text is valid.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from textual.widgets import Static, TextArea
 
 import json
 
-from kmstui.outside_text import visible
+from kmstui.outside_text import outside_text, visible
 from kmstui.policy.document import PolicyError, parse_policy
 from kmstui.engine.policy_set import parse_grants
 
@@ -25,11 +29,14 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
     PolicyEditorScreen > Vertical { width: 95%; height: 95%; border: round $primary; background: $surface; padding: 0 1; }
     PolicyEditorScreen TextArea { height: 1fr; }
     PolicyEditorScreen #policy-status { height: auto; color: $success; }
+    PolicyEditorScreen #policy-keys { height: 1; color: $text-muted; }
     PolicyEditorScreen #policy-status.-invalid { color: $error; }
     """
     BINDINGS = [
         Binding("ctrl+s", "apply", "Apply", tooltip="Re-run the trace with this policy (in memory only)", id="policy-apply"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything", id="policy-cancel"),
+        # priority: the TextArea (tab indents) would take esc to move focus instead
+        Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything (asks when edited)",
+                id="policy-cancel", priority=True),
     ]
 
     def __init__(self, source: str, kind: str, text: str, line: int | None = None) -> None:
@@ -39,9 +46,11 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"What-if: {self.source} · ctrl+s apply · esc cancel · nothing is written to AWS"
+            box.border_title = outside_text(f"What-if: {self.source}")
             yield TextArea(self.text, id="policy-text", show_line_numbers=True, tab_behavior="indent")
             yield Static(id="policy-status")
+            yield Static("ctrl+s apply · esc cancel · in memory: nothing is written to AWS", id="policy-keys",
+                         markup=False)
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
@@ -77,5 +86,16 @@ class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
             return
         self.dismiss((self.source, self.query_one(TextArea).text))
 
+    @property
+    def edited(self) -> bool:
+        return self.query_one(TextArea).text != self.text
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.edited:
+            self.dismiss(None)
+            return
+        from kmstui.app.screens.dialogs import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen("Drop your edits to this policy?", yes="drop them and close",
+                                           no="keep editing"),
+                             lambda drop: self.dismiss(None) if drop else None)

@@ -25,6 +25,7 @@ from kmstui.outside_text import visible
 from kmstui.policy.document import Policy, PolicyError
 from kmstui.reference.model import Reference
 from kmstui.app.screens.context_editor import ContextEditorScreen
+from kmstui.app.screens.dialogs import PathScreen
 from kmstui.app.screens.picker import PickerScreen, PickItem
 from kmstui.app.screens.policy_editor import PolicyEditorScreen
 from kmstui.sources.snapshot import Snapshot, SnapshotError
@@ -48,7 +49,9 @@ need the alias (`l`: an existing one, or type a new `alias/NAME`), and ReEncrypt
 (`K`). Set request context with `x`. Walk the steps with `n`/`p` or the arrows: each shows its evidence beside the policy, scrolled
 to the statement. `w` edits that policy to see what would change (`W`: any policy of the request, or
 a key's grants; `u` drops the edits; `s` saves them as a new snapshot file, never to AWS); `e`/`E`
-export the trace as Markdown/JSON, `y` copies it.
+export the trace as Markdown/JSON to a path you choose (with what-if edits in effect, the export says
+so and includes the edited policies), `y` copies it. `esc` returns to the section that opened the
+trace (the matrix, Findings, Policies).
 """
     BINDINGS = [
         Binding("i", "pick_principal", "Principal", tooltip="Choose the principal (who is asking)", id="pick-principal"),
@@ -68,6 +71,8 @@ export the trace as Markdown/JSON, `y` copies it.
         Binding("e", "export('markdown')", "Export", tooltip="Export the trace to a Markdown file", id="export-markdown"),
         Binding("E", "export('json')", "Export JSON", tooltip="Export the trace to a JSON file", id="export-json", show=False),
         Binding("y", "copy", "Copy", tooltip="Copy the trace as Markdown", id="copy-trace"),
+        Binding("escape", "back", "Back", tooltip="Back to the section that opened this trace", id="trace-back",
+                show=False),
     ]
 
     def __init__(self, snapshot: Snapshot, reference: Reference, export_dir: Path | None = None) -> None:
@@ -86,6 +91,8 @@ export the trace as Markdown/JSON, `y` copies it.
         self.before: Decision | None = None
         self.policies: dict[str, Policy] = {}
         self.last_export: Path | None = None
+        self.edits: dict[str, str] = {}  # what-if: each edited policy (or "grants of KEY") and its new text
+        self.edits_saved = True  # False once an edit has not been saved with `s`
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -349,11 +356,19 @@ export the trace as Markdown/JSON, `y` copies it.
         except SnapshotError as error:
             self.notify(str(error), severity="error")
             return
+        self.edits[source] = text
+        self.edits_saved = False
         self.rerun(keep_before=self.before is None)
+
+    @property
+    def unsaved_edits(self) -> bool:
+        """What-if edits that `s` has not saved (quitting asks first)."""
+        return self.edited is not None and not self.edits_saved
 
     def action_undo_what_if(self) -> None:
         if self.edited is not None:
             self.edited, self.before = None, None
+            self.edits, self.edits_saved = {}, True
             self.rerun()
             self.notify("What-if edits dropped.")
 
@@ -362,36 +377,68 @@ export the trace as Markdown/JSON, `y` copies it.
         if self.edited is None:
             self.notify("No what-if edits to save.", severity="warning")
             return
-        path = self.export_dir / f"kmstui-what-if-{time.strftime('%Y%m%d-%H%M%S')}.json"
-        try:
-            path.write_text(self.edited.to_json(), encoding="utf-8")
-        except OSError as error:
-            self.notify(f"Cannot write {path}: {error.strerror or error}", severity="error")
-            return
-        self.last_export = path
-        self.notify(f"Edits saved as a new snapshot: {path}")
+        default = self.export_dir / f"kmstui-what-if-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        edited = self.edited
+        self.app.push_screen(PathScreen("Save the what-if data as a new snapshot (never to AWS)", default,
+                                        f"Edited: {', '.join(self.edits)}"),
+                             lambda path: path and self._write(path, edited.to_json(), "Edits saved as a new snapshot",
+                                                               saves_edits=True))
 
-    # -- export ----------------------------------------------------------------------------
-    def action_export(self, kind: str) -> None:
-        if self.decision is None:
-            self.notify("Nothing to export yet.", severity="warning")
-            return
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        action = self.action.split(":")[-1]
-        path = self.export_dir / f"kmstui-trace-{action}-{stamp}.{'md' if kind == 'markdown' else 'json'}"
-        text = render_markdown(self.decision) if kind == "markdown" else render_json(self.decision) + "\n"
+    def _write(self, path: Path, text: str, done: str, saves_edits: bool = False) -> None:
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as error:
             self.notify(f"Cannot write {path}: {error.strerror or error}", severity="error")
             return
         self.last_export = path
-        self.notify(f"Trace exported to {path}")
+        if saves_edits:
+            self.edits_saved = True
+        self.notify(f"{done}: {path}")
+
+    # -- export ----------------------------------------------------------------------------
+    def export_text(self, kind: str) -> str:
+        """The trace as Markdown or JSON; with what-if edits in effect it says so and holds the edited text."""
+        assert self.decision is not None
+        if kind == "json":
+            data = json.loads(render_json(self.decision))
+            if self.edited is not None:
+                data["what_if"] = {"note": WHAT_IF_NOTE, "edited": [{"source": source, "text": text}
+                                                                    for source, text in self.edits.items()]}
+            return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = render_markdown(self.decision)
+        if self.edited is None:
+            return text
+        blocks = [f"### {source}\n\n```json\n{edited.rstrip()}\n```\n" for source, edited in self.edits.items()]
+        return (f"> **What-if:** {WHAT_IF_NOTE}\n\n{text.rstrip()}\n\n## What-if: the edited policies\n\n"
+                + "\n".join(blocks))
+
+    def action_export(self, kind: str) -> None:
+        if self.decision is None:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        action = self.action.split(":")[-1]
+        default = self.export_dir / f"kmstui-trace-{action}-{stamp}.{'md' if kind == 'markdown' else 'json'}"
+        text = self.export_text(kind)
+        note = f"What-if edits are in effect: the export says so and includes them ({', '.join(self.edits)})." \
+            if self.edited is not None else ""
+        self.app.push_screen(PathScreen(f"Export the trace as {'Markdown' if kind == 'markdown' else 'JSON'}",
+                                        default, note),
+                             lambda path: path and self._write(path, text, "Trace exported"))
 
     def action_copy(self) -> None:
         if self.decision is not None:
-            self.app.copy_to_clipboard(render_markdown(self.decision))
-            self.notify("Trace copied as Markdown.")
+            self.app.copy_to_clipboard(self.export_text("markdown"))
+            self.notify("Trace copied as Markdown" + (" (with the what-if edits)." if self.edited else "."))
+
+    def action_back(self) -> None:
+        back = getattr(self.app, "action_back", None)
+        if back is not None:
+            back()
+
+
+WHAT_IF_NOTE = ("this trace was decided with edited policies (what-if), not the loaded ones; "
+                "nothing was written to AWS.")
 
 
 def _changed_steps(before: Decision | None, after: Decision) -> set[tuple[str | None, int]]:
