@@ -428,6 +428,7 @@ def test_every_rule_is_exercised_by_these_tests() -> None:
         (POWER_USER, "identity"),
         (identity({"Effect": "Allow", "Action": "kms:*", "Resource": "*"}), "identity"),
         (json.loads(LINED), "key_policy"),
+        (key_policy({"Effect": "Allow", "Principal": {"AWS": ADMIN}, "Action": []}), "key_policy"),
     ]
     seen = {f.rule for document, kind in documents for f in lint(document, kind)}
     seen |= {f.rule for f in snapshot_findings(build_snapshot())}

@@ -79,6 +79,9 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          "A condition key an action does not support is missing from its requests, so the condition never holds for it."),
     Rule("deprecated-condition-key", "Deprecated condition key", "low", DOC_CONDITION_KEYS,
          "kms:CustomerMasterKeySpec and kms:CustomerMasterKeyUsage are deprecated; use kms:KeySpec and kms:KeyUsage."),
+    Rule("ineffective-statement", "Statement that never applies", "low", DOC_POLICY_GRAMMAR,
+         "AWS accepts a statement with no Action, an empty Action or Resource list, or a condition key with no "
+         "values (and PutKeyPolicy one without Resource), but it matches no request: it does nothing."),
     Rule("policy-warning", "Policy warning", "info", DOC_PERMISSIONS, "Legal but suspicious policy content."),
     Rule("invalid-policy", "Policy AWS would reject", "high", DOC_POLICY_GRAMMAR,
          "A policy that does not parse cannot be evaluated; AWS would reject it."),
@@ -452,12 +455,14 @@ def bypass_lockout_allowed(policy: "Policy", _: Context) -> Iterator[Finding]:
 
 
 _WARNING_RULES = (("is not a KMS action", "unknown-action"), ("is not a KMS condition key", "unknown-condition-key"),
-                  ("is deprecated", "deprecated-condition-key"), ("does not support", "unsupported-condition-key"))
+                  ("is deprecated", "deprecated-condition-key"), ("does not support", "unsupported-condition-key"),
+                  ("never applies", "ineffective-statement"))
 _WARNING_LINE = re.compile(r", line (\d+), ")
 _UNSUPPORTED_KEY = re.compile(r"does not support (\S+), so")
 
 
-@check("unknown-action", "unknown-condition-key", "deprecated-condition-key", "unsupported-condition-key", "policy-warning")
+@check("unknown-action", "unknown-condition-key", "deprecated-condition-key", "unsupported-condition-key",
+       "ineffective-statement", "policy-warning")
 def policy_warning_findings(policy: "Policy", _: Context) -> Iterator[Finding]:
     """Policy.warnings (kmstui.policy.warnings), each a Finding on its statement."""
     for warning in policy.warnings:

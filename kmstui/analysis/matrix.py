@@ -581,14 +581,15 @@ class _PolicySets:
         from kmstui.policy.document import PolicyError
 
         try:
-            return self.snapshot.parsed(key.policy, "key_policy", f"key policy of {key.key_id}") if key.policy else None
-        except PolicyError as error:
+            return self.snapshot.parsed(key.policy, "key_policy", f"key policy of {key.key_id}",
+                                        lambda: f"keys[{self.snapshot.keys.index(key)}].policy") if key.policy else None
+        except (PolicyError, SnapshotError) as error:
             raise MatrixError(str(error).splitlines()[0]) from None
 
     def check_grants(self, key: Any) -> None:
         from kmstui.engine.policy_set import parse_grants
 
-        parse_grants(key.grants)
+        parse_grants(key.grants, source=f"grants of {key.key_id}")
 
     def policy_set(self, principal_arn: str, key: Any) -> Any:
         return self.snapshot.policy_set(principal_arn, [key], own_aliases=True)

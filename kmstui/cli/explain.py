@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
+from kmstui.outside_text import visible
 from kmstui.policy.document import PolicyError
 from kmstui.sources.errors import SourceError
 
@@ -65,9 +65,9 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
         decision = evaluate(request, policies)
         for policy in policies.policies():
             for warning in policy.warnings:
-                print(f"kmstui: warning: {warning}", file=sys.stderr)
+                print(f"kmstui: warning: {visible(warning)}", file=sys.stderr)
     except (PolicyError, RequestError, InputError, SourceError, SnapshotError) as error:
-        print(f"kmstui: error: {error}", file=sys.stderr)
+        print(f"kmstui: error: {visible(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "json":
         out.write(render_json(decision) + "\n")
@@ -87,98 +87,95 @@ _FILE_OPTIONS = ("key_policy", "identity_policy", "boundary", "session_policy", 
 
 def _from_snapshot(args: argparse.Namespace) -> tuple[Any, Any]:
     """Principal, action and resources by name, id or alias, against a loaded Snapshot."""
-    from kmstui.cli.sources import load_snapshot
+    from kmstui.cli.sources import load_snapshot, max_bytes_of
 
     given = [f"--{name.replace('_', '-')}" for name in _FILE_OPTIONS if getattr(args, name)]
     if given:
         raise InputError(f"{', '.join(given)} cannot be combined with a snapshot, the demo or an account")
     snapshot = load_snapshot(args)
-    context = _context(args.context, args.context_file)
+    context = _context(args.context, args.context_file, _Files(max_bytes_of(args)))
     return snapshot.question(args.principal, args.action, args.resource, context, not args.no_derive)
 
 
 def _from_files(args: argparse.Namespace) -> tuple[Any, Any]:
+    from kmstui.cli.sources import max_bytes_of
     from kmstui.engine.order import PolicySet, Request
+    from kmstui.engine.policy_set import parse_aliases, parse_grants, parse_metadata, parse_tags
 
+    files = _Files(max_bytes_of(args))
     policies = PolicySet(
-        key_policy=_key_policies(args.key_policy),
-        identity=[_policy(p, "identity") for p in args.identity_policy],
-        boundary=_policy(args.boundary, "boundary"),
-        session=_policy(args.session_policy, "session"),
-        scps=[_level(p, "scp") for p in args.scp],
-        rcps=[_level(p, "rcp") for p in args.rcp],
-        vpc_endpoint=[_policy(args.vpce_policy, "vpc_endpoint")] if args.vpce_policy else [],
-        grants=_json(args.grants, "Grants") or [],
-        key_metadata=_json(args.key_metadata, "KeyMetadata"),
-        key_tags=_json(args.key_tags, None),
-        aliases=_json(args.aliases, "Aliases"),
+        key_policy=files.key_policies(args.key_policy),
+        identity=[files.policy(p, "identity") for p in args.identity_policy],
+        boundary=files.policy(args.boundary, "boundary"),
+        session=files.policy(args.session_policy, "session"),
+        scps=[files.level(p, "scp") for p in args.scp],
+        rcps=[files.level(p, "rcp") for p in args.rcp],
+        vpc_endpoint=[files.policy(args.vpce_policy, "vpc_endpoint")] if args.vpce_policy else [],
+        grants=files.data(args.grants, parse_grants) or [],
+        key_metadata=files.data(args.key_metadata, parse_metadata),
+        key_tags=files.data(args.key_tags, parse_tags),
+        aliases=files.data(args.aliases, parse_aliases),
     )
-    context = _context(args.context, args.context_file)
+    context = _context(args.context, args.context_file, files)
     resource = args.resource[0] if len(args.resource) == 1 else args.resource
     return Request(args.principal, args.action, resource, args.resource_account, context, not args.no_derive), policies
 
 
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+class _Files:
+    """The explain command's input files, each read once through the one reader (with its size limit)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def text(self, path: str) -> str:
+        from kmstui.sources.reader import read_text
+
+        return read_text(path, self.max_bytes)
+
+    def json(self, path: str) -> Any:
+        from kmstui.sources.reader import read_json
+
+        return read_json(path, self.max_bytes)[1]
+
+    def data(self, path: str | None, parse: Any) -> Any:
+        """A file of saved CLI output checked by ``parse`` (errors name the file and the element)."""
+        return None if path is None else parse(self.json(path), source=path)
+
+    def policy(self, path: str | None, kind: str) -> Any:
+        """A policy file parsed with its own name, so errors name the file and line."""
+        if path is None:
+            return None
+        from kmstui.policy.document import parse_policy
+
+        return parse_policy(self.text(path), kind, source=path)
+
+    def key_policies(self, values: list[str]) -> Any:
+        """One key policy for every key, or ``KEY=FILE`` pairs for operations on two keys."""
+        if not values:
+            return None
+        pairs = [value.split("=", 1) if "=" in value and not Path(value).exists() else (None, value) for value in values]
+        if len(pairs) == 1 and pairs[0][0] is None:
+            return self.policy(pairs[0][1], "key_policy")
+        if any(key is None for key, _ in pairs):
+            raise InputError("with several --key-policy options, give each as KEY-ID-OR-ARN=FILE")
+        return {key: self.policy(path, "key_policy") for key, path in pairs}
+
+    def level(self, path: str, kind: str) -> list[Any]:
+        """One SCP/RCP level: a policy, or a JSON list of policies."""
+        from kmstui.policy.document import parse_policy
+        from kmstui.sources.reader import parse_json
+
+        text = self.text(path)
+        data = parse_json(text, path)
+        if isinstance(data, list):
+            return [parse_policy(item, kind, source=f"{path} [{index + 1}]") for index, item in enumerate(data)]
+        return [parse_policy(text, kind, source=path)]
 
 
-def _policy(path: str | None, kind: str) -> Any:
-    """A policy file parsed with its own name, so errors name the file and line."""
-    if path is None:
-        return None
-    from kmstui.policy.document import parse_policy
-
-    return parse_policy(_read(path), kind, source=path)
-
-
-def _key_policies(values: list[str]) -> Any:
-    """One key policy for every key, or ``KEY=FILE`` pairs for operations on two keys."""
-    if not values:
-        return None
-    pairs = [value.split("=", 1) if "=" in value and not Path(value).exists() else (None, value) for value in values]
-    if len(pairs) == 1 and pairs[0][0] is None:
-        return _policy(pairs[0][1], "key_policy")
-    if any(key is None for key, _ in pairs):
-        raise InputError("with several --key-policy options, give each as KEY-ID-OR-ARN=FILE")
-    return {key: _policy(path, "key_policy") for key, path in pairs}
-
-
-def _level(path: str, kind: str) -> list[Any]:
-    """One SCP/RCP level: a policy, or a JSON list of policies."""
-    from kmstui.policy.document import parse_policy
-
-    text = _read(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}, line {error.lineno}: not valid JSON: {error.msg}") from None
-    if isinstance(data, list):
-        return [parse_policy(item, kind, source=f"{path} [{index + 1}]") for index, item in enumerate(data)]
-    return [parse_policy(text, kind, source=path)]
-
-
-def _json(path: str | None, unwrap: str | None) -> Any:
-    if path is None:
-        return None
-    text = _read(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}, line {error.lineno}: not valid JSON: {error.msg}") from None
-    if unwrap and isinstance(data, dict) and unwrap in data:
-        data = data[unwrap]
-    return data
-
-
-def _context(pairs: list[str], path: str | None) -> dict[str, Any]:
+def _context(pairs: list[str], path: str | None, files: _Files) -> dict[str, Any]:
     context: dict[str, Any] = {}
     if path:
-        data = _json(path, None)
+        data = files.json(path)
         if not isinstance(data, dict):
             raise InputError(f"{path}: the context file must be a JSON object of keys to values")
         context.update(data)

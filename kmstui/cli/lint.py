@@ -7,7 +7,6 @@ bad input with one line naming the file.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -80,36 +79,65 @@ def _collect(args: argparse.Namespace, err: TextIO) -> tuple[list[Finding], str]
         raise InputError("give a PATH, or a source (--snapshot PATH, --demo, --profile/--region), not both"
                          if args.path else "give a PATH, --snapshot PATH, --demo or --profile/--region")
     if args.path:
-        return lint_path(Path(args.path)), args.path
+        from kmstui.cli.sources import max_bytes_of
+
+        return lint_path(Path(args.path), err, max_bytes_of(args)), args.path
     snapshot = load_snapshot(args, err)  # says on stderr what could not be loaded
     what = "the demo account" if getattr(args, "demo", False) else (args.snapshot or "the account")
     return snapshot_findings(snapshot), what
 
 
-def lint_path(path: Path) -> list[Finding]:
-    """A policy file, a saved snapshot, or every .json file below a folder (sorted)."""
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*.json") if p.is_file())
-        if not files:
-            raise InputError(f"{path}: no .json policy files in this folder")
-        return [finding for file in files for finding in lint_file(file)]
+def lint_path(path: Path, err: TextIO | None = None, max_bytes: int | None = None) -> list[Finding]:
+    """A policy file, any file ``explain --snapshot`` reads, or a folder of them read as ``explain --snapshot
+    DIR`` reads it; policy documents the folder convention does not place are linted on their own.
+
+    Files that cannot be read are named on ``err``; when nothing could be read at all, InputError.
+    """
+    from kmstui.analysis.findings import snapshot_findings
+    from kmstui.sources.files import UNPLACED, load_path
+    from kmstui.sources.reader import MAX_BYTES
+
+    limit = max_bytes or MAX_BYTES
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    return lint_file(path)
+    if not path.is_dir():
+        return lint_file(path, limit)
+    snapshot = load_path(path, limit)
+    unplaced = [e for e in snapshot.errors if e.code == UNPLACED]
+    unreadable = [e for e in snapshot.errors if e.code != UNPLACED]
+    snapshot.errors = [e for e in snapshot.errors if e not in unplaced]
+    findings = snapshot_findings(snapshot)
+    for error in unplaced:
+        findings += lint_file(Path(error.source.removeprefix("file:")), limit)
+    for error in unreadable:
+        print(f"kmstui: warning: {visible(error.what)}: {visible(error.message)}", file=err or sys.stderr)
+    loaded = snapshot.keys or snapshot.principals or snapshot.managed_policies or snapshot.org_policies
+    if not loaded and not unplaced:
+        raise InputError(f"{path}: nothing in this folder could be read ({len(unreadable)} unusable file"
+                         f"{'s' if len(unreadable) != 1 else ''}; the first: {unreadable[0].message})"
+                         if unreadable else f"{path}: nothing in this folder to lint")
+    return findings
 
 
-def lint_file(path: Path) -> list[Finding]:
+def lint_file(path: Path, max_bytes: int | None = None) -> list[Finding]:
+    """One file: a policy document (or its saved get-key-policy / get-policy-version output) by itself,
+    anything else through the file loader (a snapshot, saved CLI output)."""
     from kmstui.analysis.findings import policy_findings, snapshot_findings
     from kmstui.policy.document import parse_policy
-    from kmstui.sources.snapshot import FORMAT as SNAPSHOT_FORMAT
-    from kmstui.sources.snapshot import Snapshot
+    from kmstui.sources.files import load_path
+    from kmstui.sources.reader import MAX_BYTES, read_json
 
-    text = _read(path)
-    data = _json_or_none(text)
-    if isinstance(data, dict) and data.get("format") == SNAPSHOT_FORMAT:
-        return snapshot_findings(Snapshot.from_json(text, str(path)))
-    policy = parse_policy(text, policy_kind(data), source=str(path))
-    return policy_findings(policy)
+    limit = max_bytes or MAX_BYTES
+    text, data = read_json(str(path), limit)
+    if _is_policy(data):
+        return policy_findings(parse_policy(text, policy_kind(data), source=str(path)))
+    return snapshot_findings(load_path(path, limit))
+
+
+def _is_policy(data: Any) -> bool:
+    """A policy document, or saved output that holds exactly one (get-key-policy, get-policy-version)."""
+    return isinstance(data, dict) and ("Statement" in data or isinstance(data.get("Policy"), str)
+                                       or isinstance(data.get("PolicyVersion"), dict))
 
 
 def policy_kind(data: Any) -> str:
@@ -128,19 +156,4 @@ def policy_kind(data: Any) -> str:
         return "key_policy"
     return "identity"
 
-
-def _json_or_none(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None  # parse_policy reports the error with its line
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
 

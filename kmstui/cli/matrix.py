@@ -77,7 +77,10 @@ def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
         print_json(matrix.to_dict(allowed_only=args.allowed_only), out)
     else:
         render_text(matrix, out, allowed_only=args.allowed_only)
-    return EXIT_OK
+    failed = [row for row in matrix.rows if row.error]
+    for row in failed:  # a policy in the snapshot that does not parse: the matrix is incomplete
+        print(f"kmstui: error: {visible(row.label)}: {visible(row.error)}", file=err)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
 def _load(args: argparse.Namespace, err: TextIO) -> Any:

@@ -26,6 +26,8 @@ def add_source_arguments(parser: argparse.ArgumentParser, with_cache: bool = Tru
     group.add_argument("--profile", metavar="NAME", help="load this AWS profile's account (read-only)")
     group.add_argument("--region", action="append", default=[], metavar="REGION", help="a region to load (repeatable)")
     group.add_argument("--endpoint-url", metavar="URL", help="send AWS calls to this endpoint, as the AWS CLI does")
+    group.add_argument("--max-file-mb", type=float, metavar="MB",
+                       help="read files up to this size (default 20); larger ones are refused unread")
     if with_cache:
         group.add_argument("--refresh", action="store_true", help="reload the account even when a cached copy exists")
         group.add_argument("--no-cache", action="store_true", help="neither read nor write the snapshot cache")
@@ -64,11 +66,21 @@ def load_snapshot(args: argparse.Namespace, err: TextIO | None = None) -> Snapsh
 
         from kmstui.outside_text import visible
 
-        snapshot = load_path(args.snapshot)
+        snapshot = load_path(args.snapshot, max_bytes_of(args))
         for error in snapshot.errors:  # files that could not be used, or what a saved load missed
             print(f"kmstui: warning: {visible(error.what)}: {visible(error.message)}", file=err)
         return snapshot
     return load_account_cached(args, err)
+
+
+def max_bytes_of(args: argparse.Namespace) -> int:
+    """The file size limit: ``--max-file-mb``, else the reader's default."""
+    from kmstui.sources.reader import MAX_BYTES
+
+    value = getattr(args, "max_file_mb", None)
+    if value is not None and value <= 0:
+        raise SourceError("--max-file-mb must be above 0")
+    return int(value * 1024 * 1024) if value is not None else MAX_BYTES
 
 
 def account_limits(args: argparse.Namespace) -> "Limits":

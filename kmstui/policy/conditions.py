@@ -116,9 +116,7 @@ def compile_condition(block: Any, allow_variables: bool) -> tuple[Clause, ...]:
 
 
 def _values(raw: Any, path: tuple[str, ...]) -> tuple[str, ...]:
-    items = raw if isinstance(raw, list) else [raw]
-    if isinstance(raw, list) and not raw:
-        raise ConditionSyntaxError(path, "a condition key needs at least one value")
+    items = raw if isinstance(raw, list) else [raw]  # an empty list is accepted by AWS: see evaluate_clause
     out = []
     for item in items:
         if isinstance(item, bool):
@@ -149,6 +147,11 @@ def _compile_value(operator: str, value: str, path: tuple[str, ...], allow_varia
             return ipaddress.ip_network(value.strip(), strict=False)
         except ValueError:
             raise ConditionSyntaxError(path, f"{operator} needs an IP address or CIDR block, not {value!r}") from None
+    if operator == "Bool" and allow_variables and "${" in value:
+        # AWS's pages disagree: the policy-variables page lists only string and ARN operators, the
+        # condition-operators page says Bool supports variables. kmstui follows the operators page:
+        # the variable is substituted when evaluating (see _resolve_policy_values).
+        return parse_template(value)
     if operator in ("Bool", "Null"):
         if value.lower() not in ("true", "false"):
             raise ConditionSyntaxError(path, f"{operator} takes true or false, not {value!r}")
@@ -185,6 +188,11 @@ Lookup = Callable[[str], "tuple[str, ...] | None"]
 
 def evaluate_clause(clause: Clause, request_values: tuple[str, ...] | None, lookup: Lookup) -> ClauseResult:
     """Compare the request's values for the clause's key with the clause's values."""
+    if not clause.values:
+        # AWS accepts a condition key with an empty list of values; no request value can match one of
+        # none, so the clause never holds, whatever the operator (kmstui's choice: AWS documents no
+        # answer; tests/corpus/README.md). lint reports the statement as ineffective.
+        return ClauseResult(clause, False, request_values, "the policy lists no value for this key, so it never holds")
     if clause.operator == "Null":
         wants_missing = clause.compiled[0] if len(clause.compiled) == 1 else None
         missing = request_values is None or len(request_values) == 0
@@ -220,6 +228,8 @@ def evaluate_clause(clause: Clause, request_values: tuple[str, ...] | None, look
 
 
 def _resolve_policy_values(clause: Clause, lookup: Lookup) -> tuple[list[Any], tuple[str, ...]]:
+    if clause.operator == "Bool":
+        return _resolve_bool_values(clause, lookup)
     if clause.operator not in STRING and clause.operator not in ARN:
         return list(clause.compiled), ()
     values: list[Any] = []
@@ -234,6 +244,22 @@ def _resolve_policy_values(clause: Clause, lookup: Lookup) -> tuple[list[Any], t
             continue
         pattern, literal = resolved
         values.append(pattern if clause.operator in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals") else unprotect(pattern))
+    return values, tuple(unresolved)
+
+
+def _resolve_bool_values(clause: Clause, lookup: Lookup) -> tuple[list[Any], tuple[str, ...]]:
+    """Bool values, substituting a policy variable (a value that is then not true or false matches nothing)."""
+    values: list[Any] = []
+    unresolved: list[str] = []
+    for compiled in clause.compiled:
+        if isinstance(compiled, bool):
+            values.append(compiled)
+            continue
+        resolved = resolve_template(compiled, lookup)
+        if isinstance(resolved, Variable):
+            unresolved.append(resolved.text)
+        elif unprotect(resolved[0]).lower() in ("true", "false"):
+            values.append(unprotect(resolved[0]).lower() == "true")
     return values, tuple(unresolved)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condition
 from kmstui.policy.locations import LazyLocations
+from kmstui.policy.json_text import JsonTextError, load_json_text
 from kmstui.policy.patterns import Glob, Template, compile_glob, has_wildcard, parse_template
 from kmstui.policy.principals import PrincipalIndex, index_principal, normalize_aws_principal
 
@@ -31,6 +32,8 @@ _ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction"
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _IAM_SID_KINDS = frozenset({"identity", "boundary", "session"})
 _IAM_SID = re.compile(r"^[A-Za-z0-9]*$")
+# The characters PutKeyPolicy accepts in a key policy (KMS API reference, PutKeyPolicy, Policy).
+_KEY_POLICY_TEXT = re.compile(r"^[\t\n\r\u0020-\u007e\u00a0-\u00ff]*$")
 _ACTION = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$")
 
 
@@ -148,9 +151,9 @@ def _load_json(text: str, source: str) -> Any:
     if not text.strip():
         raise PolicyError(source, 1, "JSON", "the file is empty; expected a policy document")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except json.JSONDecodeError as error:
-        raise PolicyError(source, error.lineno, "JSON", f"not valid JSON: {error.msg} (column {error.colno})") from None
+        return load_json_text(text, object_pairs_hook=_no_duplicate_keys)
+    except JsonTextError as error:
+        raise PolicyError(source, error.line, "JSON", error.problem) from None
     except _DuplicateKey as duplicate:
         raise PolicyError(source, _second_key_line(text, duplicate.key), duplicate.key,
                           f"{duplicate.key!r} appears twice in one object; AWS would keep only the last") from None
@@ -250,20 +253,30 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         raise fail("Sid", f"must be a string, not {_type_name(sid)}", "Sid")
     if sid and kind in _IAM_SID_KINDS and not _IAM_SID.match(sid):
         raise fail("Sid", f"{sid!r}: in IAM policies a Sid holds only letters A-Z, a-z and digits 0-9", "Sid")
+    if sid and kind == "key_policy" and not _KEY_POLICY_TEXT.match(sid):
+        bad = next(c for c in sid if not _KEY_POLICY_TEXT.match(c))
+        raise fail("Sid", f"U+{ord(bad):04X} is a character PutKeyPolicy refuses: a key policy holds printable ASCII and "
+                   "Latin-1 characters (U+0020 to U+00FF), tab, line feed and carriage return only", "Sid")
     if "Effect" not in raw:
         raise fail("Effect", "the statement has no Effect (Allow or Deny)")
     effect = raw["Effect"]
     if effect not in ("Allow", "Deny"):
         raise fail("Effect", f"must be exactly Allow or Deny, not {json.dumps(effect)}", "Effect")
-    action_key = _one_of(raw, "Action", "NotAction", fail, required=True)
+    # PutKeyPolicy accepts a statement without Action or Resource, and IAM an empty Action or Resource
+    # list: such a statement never applies (lint reports it as ineffective). Key policies only, for
+    # the missing elements: IAM rejects an identity policy statement without them.
+    action_key = _one_of(raw, "Action", "NotAction", fail, required=kind != "key_policy")
     if kind == "rcp" and action_key == "NotAction":
         raise fail("NotAction", "RCPs do not support NotAction", "NotAction")
-    actions = _strings(raw[action_key], action_key, fail)
+    actions = _strings(raw[action_key], action_key, fail, allow_empty=action_key == "Action") if action_key else ()
     for action in actions:
         if action != "*" and not _ACTION.match(action):
             raise fail(action_key, f"{action!r} is not service:action (such as kms:Decrypt) or *", action_key)
-    resource_key = _one_of(raw, "Resource", "NotResource", fail, required=kind not in ("scp", "rcp", "vpc_endpoint") or False)
-    resources = _strings(raw[resource_key], resource_key, fail) if resource_key else None
+    resource_key = _one_of(raw, "Resource", "NotResource", fail, required=kind not in ("scp", "rcp", "vpc_endpoint", "key_policy"))
+    if resource_key:
+        resources: tuple[str, ...] | None = _strings(raw[resource_key], resource_key, fail, allow_empty=resource_key == "Resource")
+    else:
+        resources = () if kind == "key_policy" else None  # a key policy statement without Resource covers nothing
     principal_key = _one_of(raw, "Principal", "NotPrincipal", fail, required=kind in RESOURCE_POLICY_KINDS)
     principal = None
     if principal_key:
@@ -307,9 +320,9 @@ def _one_of(raw: dict[str, Any], positive: str, negative: str, fail: Any, requir
     return None
 
 
-def _strings(value: Any, element: str, fail: Any) -> tuple[str, ...]:
+def _strings(value: Any, element: str, fail: Any, allow_empty: bool = False) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
-    if isinstance(value, list) and not value:
+    if isinstance(value, list) and not value and not allow_empty:
         raise fail(element, "must not be an empty list", element)
     for item in items:
         if not isinstance(item, str):

@@ -22,6 +22,9 @@ def policy_warnings(policy: "Policy") -> Iterator[str]:
     known = [a.name for a in reference.actions]
     for statement in policy.statements:
         where = f"{policy.source}, line {statement.line_of('Action') or statement.line_of('NotAction')}, {statement.label}"
+        ineffective = _ineffective(statement)
+        if ineffective:
+            yield f"{where}: {ineffective}, so the statement never applies"
         named = []
         for action in statement.actions:
             if not action.lower().startswith("kms:") or has_wildcard(action):
@@ -51,3 +54,15 @@ def _condition_warnings(policy: "Policy", statement: "Statement", named: list, r
         for action in named:
             if key.name not in action.condition_keys and key.scope == "kms":
                 yield f"{where}: {action.name} does not support {key.name}, so this condition never holds for it"
+
+
+def _ineffective(statement: "Statement") -> str | None:
+    """Why a statement AWS accepts can never apply: no Action, an empty list, a condition with no values."""
+    if not statement.actions and not statement.not_action:
+        return "it has no Action" if statement.line_of("Action") == statement.line_of() else "its Action list is empty"
+    if statement.resources == () and not statement.not_resource:
+        return "it has no Resource or an empty Resource list"
+    empty = next((c for c in statement.conditions if not c.values), None)
+    if empty is not None:
+        return f"its condition {empty.operator_text} {empty.key} lists no value"
+    return None

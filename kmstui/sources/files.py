@@ -33,13 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kmstui.engine.policy_set import parse_grants
 from kmstui.policy.document import PolicyError, parse_policy
 from kmstui.sources.snapshot import (FORMAT, InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot,
                              SnapshotError)
 from kmstui.sources.documents import DocumentError, document_text
 from kmstui.sources.errors import SourceError
+from kmstui.sources.reader import MAX_BYTES, parse_json, read_text
 
-MAX_BYTES = 20 * 1024 * 1024  # a whole account's authorization details is rarely above a few MB
 KEY_ID = re.compile(r"^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 PRINCIPAL_KINDS = ("user", "role", "group")
@@ -55,6 +56,13 @@ class _Shape(Exception):
 
     def __init__(self, where: str, problem: str) -> None:
         super().__init__(f"{where}: {problem}" if where else problem)
+
+
+UNPLACED = "UnplacedPolicy"  # LoadError.code of a policy document outside the folder convention
+
+
+class UnplacedPolicy(SourceError):
+    """A policy document whose folder does not say which key or principal it belongs to."""
 
 
 # -- public entry point ------------------------------------------------------------------------------
@@ -82,6 +90,8 @@ def load_path(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Snaps
     snapshot = builder.build([f"file:{name}"])
     if builder.problems:
         raise SourceError(builder.problems[0].message)
+    if parts.errors and not (snapshot.keys or snapshot.principals or snapshot.managed_policies or snapshot.org_policies):
+        raise SourceError(parts.errors[0].message)  # nothing of the file could be used
     return snapshot
 
 
@@ -94,7 +104,12 @@ def _load_folder(root: str, max_bytes: int) -> Snapshot:
     for file in files:
         relative = Path(os.path.relpath(file, root)).as_posix()
         try:
-            builder.add(read_file(file, max_bytes))
+            parts = read_file(file, max_bytes)
+            for error in parts.errors:  # entries of the file that could not be used: name the file first
+                error.what = f"{relative} {error.what}"
+            builder.add(parts)
+        except UnplacedPolicy as error:
+            builder.errors.append(LoadError(source=f"file:{file}", what=relative, message=str(error), code=UNPLACED))
         except (SourceError, PolicyError) as error:
             builder.errors.append(LoadError(source=f"file:{file}", what=relative, message=str(error)))
     snapshot = builder.build([f"file:{root}"])
@@ -162,6 +177,7 @@ class FileParts:
     org: list[OrgPolicy] = field(default_factory=list)
     placements: list[_Placement] = field(default_factory=list)
     saved: list[Snapshot] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)  # entries that could not be used; the rest loaded
 
     @property
     def only_saved(self) -> bool:
@@ -175,62 +191,13 @@ class FileParts:
 def read_file(path: str, max_bytes: int = MAX_BYTES) -> FileParts:
     """One file's contribution, recognised by its shape; raises SourceError/PolicyError naming the file."""
     text = read_text(path, max_bytes)
-    data = _json(text, path)
+    data = parse_json(text, path)
     try:
         return _dispatch(data, text, path)
     except _Shape as problem:
         raise SourceError(f"{path}: {problem}") from None
     except RecursionError:
         raise SourceError(f"{path}: nested too deeply to be AWS CLI output") from None
-
-
-def read_text(path: str, max_bytes: int = MAX_BYTES) -> str:
-    """The file's text, refusing what is too big, empty, binary or not Unicode before anyone parses it."""
-    try:
-        if not os.path.isfile(path):
-            raise SourceError(f"{path}: not a regular file")
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise SourceError(f"{path}: {size / 1048576:.1f} MB is above the {max_bytes / 1048576:.0f} MB limit; "
-                              "save large outputs in pages (--max-items / --starting-token) into a folder")
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read: {error.strerror or error}") from None
-    if len(raw) > max_bytes:
-        raise SourceError(f"{path}: above the {max_bytes / 1048576:.0f} MB limit")
-    return _decode(raw, path)
-
-
-def _decode(raw: bytes, path: str) -> str:
-    """UTF-8 (with or without BOM), or UTF-16 with a BOM as Windows PowerShell's ``>`` writes it."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise SourceError(f"{path}: starts with a UTF-16 byte order mark but is not UTF-16 text") from None
-    if not raw.strip():
-        raise SourceError(f"{path}: the file is empty; expected JSON")
-    if b"\x00" in raw:
-        raise SourceError(f"{path}: binary data (NUL bytes), not JSON text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SourceError(f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})") from None
-
-
-def _json(text: str, path: str) -> Any:
-    """Parsed JSON; errors name the line, as an editor would show it."""
-    if not text.strip():
-        raise SourceError(f"{path}: the file is empty; expected JSON")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SourceError(f"{path}, line {error.lineno}: not valid JSON: {error.msg} (column {error.colno})") from None
-    except RecursionError:
-        raise SourceError(f"{path}: nested too deeply to be AWS CLI output") from None
-    except ValueError as error:  # e.g. an integer with more digits than Python converts
-        raise SourceError(f"{path}: not usable JSON: {str(error).split(';')[0]}") from None
 
 
 def _dispatch(data: Any, text: str, path: str) -> FileParts:
@@ -338,9 +305,9 @@ def _bare_document(text: str, data: dict[str, Any], path: str) -> FileParts:
         parse_policy(text, "identity", path)
         return FileParts(inline=[_Inline(place[0], place[1], place[2], InlinePolicy(Path(path).stem, text), path)])
     if _names_principal(data):
-        raise _Shape("", "a key policy (its statements name a Principal), but for which key? Put it in a folder "
-                     "named after the key id: keys/<key-id>/policy.json")
-    raise _Shape("", "an identity policy, but whose? Put it in principals/<account-id>/<user|role|group>/<name>/")
+        raise UnplacedPolicy(f"{path}: a key policy (its statements name a Principal), but for which key? Put it in a "
+                             "folder named after the key id: keys/<key-id>/policy.json")
+    raise UnplacedPolicy(f"{path}: an identity policy, but whose? Put it in principals/<account-id>/<user|role|group>/<name>/")
 
 
 def _names_principal(data: dict[str, Any]) -> bool:
@@ -442,6 +409,10 @@ def _list_grants(data: dict[str, Any], path: str) -> FileParts:
         where = f"Grants[{index}]"
         grant = _obj(entry, where)
         _strings(grant.get("Operations", []), f"{where}.Operations")
+        try:
+            parse_grants([grant], source=path)
+        except PolicyError as error:
+            raise _Shape(error.element.replace("Grants[0]", where), error.problem) from None
         if "Constraints" in grant and grant["Constraints"] is not None:
             _obj(grant["Constraints"], f"{where}.Constraints")
         key_id, arn = _grant_key(grant.get("KeyId"), folder, where)
@@ -500,12 +471,26 @@ _PRINCIPAL_LISTS = (("UserDetailList", "user", "UserName", "UserPolicyList"),
 def _authorization_details(data: dict[str, Any], path: str) -> FileParts:
     """``aws iam get-account-authorization-details`` (a whole output or one page): principals, managed policies."""
     parts = FileParts()
+
+    def entry(where: str, detail: Any, read: Any, into: list[Any]) -> None:
+        """One user, group, role or managed policy; a bad one is a load error naming it, the rest loads."""
+        try:
+            into.append(read(_obj(detail, where)))
+        except (_Shape, PolicyError, SourceError) as problem:
+            name = next((str(detail.get(k)) for k in ("PolicyName", "UserName", "RoleName", "GroupName", "Arn")
+                         if isinstance(detail, dict) and isinstance(detail.get(k), str)), "")
+            message = str(problem) if isinstance(problem, (PolicyError, SourceError)) else f"{path}: {problem}"
+            parts.errors.append(LoadError(source=f"file:{path}", what=f"{where}" + (f" {name}" if name else ""),
+                                          message=message))
+
     for list_name, kind, name_field, inline_field in _PRINCIPAL_LISTS:
         for index, detail in enumerate(_list(data.get(list_name, []), list_name)):
             where = f"{list_name}[{index}]"
-            parts.principals.append(_principal(_obj(detail, where), where, path, kind, name_field, inline_field))
+            entry(where, detail, lambda d, w=where, k=kind, n=name_field, i=inline_field: _principal(d, w, path, k, n, i),
+                  parts.principals)
     for index, detail in enumerate(_list(data.get("Policies", []), "Policies")):
-        parts.managed.append(_managed(_obj(detail, f"Policies[{index}]"), f"Policies[{index}]", path))
+        where = f"Policies[{index}]"
+        entry(where, detail, lambda d, w=where: _managed(d, w, path), parts.managed)
     return parts
 
 
@@ -685,6 +670,7 @@ class _Builder:
         self.inline += parts.inline
         self.org.update({o.id: o for o in parts.org})
         self.placements += parts.placements
+        self.errors += parts.errors
         for saved in parts.saved:
             self.saved.append(saved)
             for key in saved.keys:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 FORMAT = "kmstui-snapshot"
 # Calls whose failure leaves every trace without data (IAM or Organizations as a whole).
@@ -138,35 +138,39 @@ class Snapshot:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "snapshot") -> "Snapshot":
+        """A Snapshot from its saved form; every field's type is checked, and an error names the file and
+        the JSON path (``snap.json: keys[3].tags: expected an object of strings, found a list``)."""
         if not isinstance(data, Mapping) or data.get("format") != FORMAT:
             raise SnapshotError(f"{source}: not a kmstui snapshot (no \"format\": \"{FORMAT}\")")
         if data.get("format_version") != FORMAT_VERSION:
             raise SnapshotError(f"{source}: snapshot format version {data.get('format_version')!r}; this kmstui reads {FORMAT_VERSION}")
-        try:
-            return cls(
-                keys=[Key(**k) for k in data.get("keys", [])],
-                principals=[
-                    Principal(**{**p, "inline_policies": [InlinePolicy(**i) for i in p.get("inline_policies", [])]})
-                    for p in data.get("principals", [])
-                ],
-                managed_policies={a: ManagedPolicy(**m) for a, m in data.get("managed_policies", {}).items()},
-                org_policies={i: OrgPolicy(**o) for i, o in data.get("org_policies", {}).items()},
-                scp_levels={a: [list(level) for level in levels] for a, levels in data.get("scp_levels", {}).items()},
-                rcp_levels={a: [list(level) for level in levels] for a, levels in data.get("rcp_levels", {}).items()},
-                vpc_endpoint_policies=dict(data.get("vpc_endpoint_policies", {})),
-                errors=[LoadError(**e) for e in data.get("errors", [])],
-                sources=list(data.get("sources", [])),
-                created=str(data.get("created", "")),
-            )
-        except (TypeError, AttributeError) as error:
-            raise SnapshotError(f"{source}: a snapshot entry has the wrong shape ({error})") from None
+        read = _Fields(source)
+        read.known(data, "", {"format", "format_version", "keys", "principals", "managed_policies", "org_policies",
+                              "scp_levels", "rcp_levels", "vpc_endpoint_policies", "errors", "sources", "created"})
+        snapshot = cls(
+            keys=[read.key(k, f"keys[{i}]") for i, k in enumerate(read.items(data, "keys"))],
+            principals=[read.principal(p, f"principals[{i}]") for i, p in enumerate(read.items(data, "principals"))],
+            managed_policies={a: read.managed(m, f"managed_policies[{a!r}]") for a, m in read.entries(data, "managed_policies")},
+            org_policies={i: read.org(o, f"org_policies[{i!r}]") for i, o in read.entries(data, "org_policies")},
+            scp_levels={a: read.levels(v, f"scp_levels[{a!r}]") for a, v in read.entries(data, "scp_levels")},
+            rcp_levels={a: read.levels(v, f"rcp_levels[{a!r}]") for a, v in read.entries(data, "rcp_levels")},
+            vpc_endpoint_policies={e: read.text(v, f"vpc_endpoint_policies[{e!r}]")
+                                   for e, v in read.entries(data, "vpc_endpoint_policies")},
+            errors=[read.error(e, f"errors[{i}]") for i, e in enumerate(read.items(data, "errors"))],
+            sources=[read.text(v, f"sources[{i}]") for i, v in enumerate(read.items(data, "sources"))],
+            created=read.text(data.get("created", ""), "created"),
+        )
+        snapshot.__dict__["_loaded_from"] = source
+        return snapshot
 
     @classmethod
     def from_json(cls, text: str, source: str = "snapshot") -> "Snapshot":
+        from kmstui.policy.json_text import JsonTextError, load_json_text
+
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SnapshotError(f"{source}, line {error.lineno}: not valid JSON: {error.msg}") from None
+            data = load_json_text(text)
+        except JsonTextError as error:
+            raise SnapshotError(f"{source}{f', line {error.line}' if error.line else ''}: {error.problem}") from None
         return cls.from_dict(data, source)
 
     def merge(self, other: "Snapshot") -> None:
@@ -223,14 +227,25 @@ class Snapshot:
             self.__dict__["_principal_index"] = index
         return index
 
-    def parsed(self, text: str, kind: str, source: str) -> Any:
-        """A policy parsed once per Snapshot (keyed by its text), however many questions use it."""
-        from kmstui.policy.document import parse_policy
+    def parsed(self, text: str, kind: str, source: str, where: Callable[[], str] | None = None) -> Any:
+        """A policy parsed once per Snapshot (keyed by its text), however many questions use it.
+
+        A policy that does not parse is an error naming the snapshot file and ``where()``, its JSON
+        path in it (``snap.json: keys[3].policy, line 4, Statement[0].Effect: …``).
+        """
+        from kmstui.policy.document import PolicyError, parse_policy
 
         cache = self.__dict__.setdefault("_parse_cache", {})
         found = cache.get((kind, source, text))
         if found is None:
-            found = cache[(kind, source, text)] = parse_policy(text, kind, source)
+            try:
+                found = cache[(kind, source, text)] = parse_policy(text, kind, source)
+            except PolicyError as error:
+                loaded_from = self.__dict__.get("_loaded_from")
+                if loaded_from is None or where is None:
+                    raise
+                line = f", line {error.line}" if error.line else ""
+                raise SnapshotError(f"{loaded_from}: {where()} ({source}){line}, {error.element}: {error.problem}") from None
         return found
 
     def find_role(self, account: str, name: str) -> Principal | None:
@@ -293,6 +308,12 @@ class Snapshot:
             notes.append(f"{principal_arn} is not in the snapshot, so none of its identity policies are known")
         notes += [f"the key policy of {k.key_id} was not loaded" for k in keys if k.policy is None
                   and not any(k.key_id in n for n in notes)]
+        if principal is not None:
+            groups = self._index()["groups"]
+            holders = [principal] + [groups[(principal.account, g)][1] for g in principal.groups
+                                     if (principal.account, g) in groups]
+            notes += [f"the managed policy {arn} attached to {holder.kind} {holder.name} was not loaded"
+                      for holder in holders for arn in holder.managed_policies if arn not in self.managed_policies]
         return notes
 
     def policy_set(self, principal_arn: str, keys: list[Key], own_aliases: bool = False) -> Any:
@@ -304,17 +325,21 @@ class Snapshot:
         from kmstui.engine.policy_set import PolicySet
 
         principal = self.find_principal(principal_arn)
-        identity = [self.parsed(text, "identity", name) for name, text in self.identity_documents(principal)] if principal else []
+        identity = [self.parsed(text, "identity", name, lambda: self._path_of_policy(name))
+                    for name, text in self.identity_documents(principal)] if principal else []
         boundary = None
         if principal is not None and principal.boundary and principal.boundary in self.managed_policies:
-            boundary = self.parsed(self.managed_policies[principal.boundary].document, "boundary",
-                                   f"permissions boundary {self.managed_policies[principal.boundary].name}")
+            arn = principal.boundary
+            boundary = self.parsed(self.managed_policies[arn].document, "boundary",
+                                   f"permissions boundary {self.managed_policies[arn].name}",
+                                   lambda: f"managed_policies[{arn!r}].document")
         account = principal_arn.split(":")[4] if principal_arn.startswith("arn:") else None
         key_account = keys[0].account if keys else None
         scps = self._levels(self.scp_levels.get(account or "", []))
         rcps = self._levels(self.rcp_levels.get(key_account or "", []))
         per_key = len(keys) > 1
-        policies = {k.arn: self.parsed(k.policy, "key_policy", f"key policy of {k.key_id}") for k in keys if k.policy}
+        policies = {k.arn: self.parsed(k.policy, "key_policy", f"key policy of {k.key_id}",
+                                       lambda k=k: f"keys[{self.keys.index(k)}].policy") for k in keys if k.policy}
         return PolicySet(
             key_policy=(policies if per_key else next(iter(policies.values()), None)),
             identity=identity,
@@ -330,8 +355,20 @@ class Snapshot:
 
     def _levels(self, levels: list[list[str]]) -> list[list[Any]]:
         return [[self.parsed(self.org_policies[i].document, self.org_policies[i].kind,
-                             f"{self.org_policies[i].kind.upper()} {self.org_policies[i].name}")
+                             f"{self.org_policies[i].kind.upper()} {self.org_policies[i].name}",
+                             lambda i=i: f"org_policies[{i!r}].document")
                  for i in level if i in self.org_policies] for level in levels]
+
+    def _path_of_policy(self, source: str) -> str:
+        """The JSON path of an identity policy named as identity_documents names it."""
+        for index, principal in enumerate(self.principals):
+            for number, inline in enumerate(principal.inline_policies):
+                if source == f"{principal.kind} {principal.name} inline policy {inline.name}":
+                    return f"principals[{index}].inline_policies[{number}].document"
+        for arn, managed in self.managed_policies.items():
+            if source.endswith(f" managed policy {managed.name}"):
+                return f"managed_policies[{arn!r}].document"
+        return source
 
     def question(self, principal: str, action: str, resources: list[str], context: Mapping[str, Any] | None = None,
                  derive: bool = True) -> tuple[Any, Any]:
@@ -382,3 +419,123 @@ class Snapshot:
 
     def _alias_is_new(self, alias: str) -> bool:
         return not any(alias in (a.get("AliasName"), a.get("AliasArn")) for k in self.keys for a in k.aliases)
+
+
+class _Fields:
+    """Reads a saved Snapshot's entries, checking each field's type; errors name the file and JSON path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, expected: str, value: Any) -> SnapshotError:
+        return SnapshotError(f"{self.source}: {path or 'the snapshot'}: expected {expected}, found {_kind(value)}")
+
+    def known(self, data: Mapping[str, Any], path: str, names: set[str]) -> None:
+        unknown = sorted(str(k) for k in data if k not in names)
+        if unknown:
+            raise SnapshotError(f"{self.source}: {path or 'the snapshot'}: unknown field {unknown[0]!r}")
+
+    def obj(self, value: Any, path: str, names: set[str], required: set[str]) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, "an object", value)
+        self.known(value, path, names)
+        missing = sorted(required - set(value))
+        if missing:
+            raise SnapshotError(f"{self.source}: {path}: missing field {missing[0]!r}")
+        return value
+
+    def items(self, data: Mapping[str, Any], name: str) -> list[Any]:
+        value = data.get(name, [])
+        if not isinstance(value, list):
+            raise self.fail(name, "a list", value)
+        return value
+
+    def entries(self, data: Mapping[str, Any], name: str) -> list[tuple[str, Any]]:
+        value = data.get(name, {})
+        if not isinstance(value, Mapping):
+            raise self.fail(name, "an object", value)
+        return list(value.items())
+
+    def text(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, "a string", value)
+        return value
+
+    def optional_text(self, value: Any, path: str) -> str | None:
+        return None if value is None else self.text(value, path)
+
+    def texts(self, value: Any, path: str) -> list[str]:
+        if not isinstance(value, list):
+            raise self.fail(path, "a list of strings", value)
+        return [self.text(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    def tags(self, value: Any, path: str) -> dict[str, str]:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise self.fail(path, "an object of tag keys to string values", value)
+        return dict(value)
+
+    def dicts(self, value: Any, path: str) -> list[dict[str, Any]]:
+        if not isinstance(value, list):
+            raise self.fail(path, "a list of objects", value)
+        for i, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                raise self.fail(f"{path}[{i}]", "an object", item)
+        return [dict(item) for item in value]
+
+    def key(self, value: Any, path: str) -> Key:
+        names = {"arn", "metadata", "policy", "tags", "aliases", "grants", "origin"}
+        entry = self.obj(value, path, names, {"arn"})
+        arn = self.text(entry["arn"], f"{path}.arn")
+        metadata = entry.get("metadata", {})
+        if not isinstance(metadata, Mapping):
+            raise self.fail(f"{path}.metadata", "an object (describe-key's KeyMetadata)", metadata)
+        return Key(arn=arn, metadata=dict(metadata), policy=self.optional_text(entry.get("policy"), f"{path}.policy"),
+                   tags=self.tags(entry.get("tags", {}), f"{path}.tags"),
+                   aliases=self.dicts(entry.get("aliases", []), f"{path}.aliases"),
+                   grants=self.dicts(entry.get("grants", []), f"{path}.grants"),
+                   origin=self.text(entry.get("origin", ""), f"{path}.origin"))
+
+    def principal(self, value: Any, path: str) -> Principal:
+        names = {"arn", "kind", "name", "inline_policies", "managed_policies", "groups", "boundary", "tags", "origin"}
+        entry = self.obj(value, path, names, {"arn", "kind", "name"})
+        kind = self.text(entry["kind"], f"{path}.kind")
+        if kind not in ("user", "role", "group"):
+            raise SnapshotError(f"{self.source}: {path}.kind: expected user, role or group, found {kind!r}")
+        inline = []
+        for i, item in enumerate(self.dicts(entry.get("inline_policies", []), f"{path}.inline_policies")):
+            where = f"{path}.inline_policies[{i}]"
+            self.obj(item, where, {"name", "document"}, {"name", "document"})
+            inline.append(InlinePolicy(self.text(item["name"], f"{where}.name"), self.text(item["document"], f"{where}.document")))
+        return Principal(arn=self.text(entry["arn"], f"{path}.arn"), kind=kind, name=self.text(entry["name"], f"{path}.name"),
+                         inline_policies=inline, managed_policies=self.texts(entry.get("managed_policies", []), f"{path}.managed_policies"),
+                         groups=self.texts(entry.get("groups", []), f"{path}.groups"),
+                         boundary=self.optional_text(entry.get("boundary"), f"{path}.boundary"),
+                         tags=self.tags(entry.get("tags", {}), f"{path}.tags"),
+                         origin=self.text(entry.get("origin", ""), f"{path}.origin"))
+
+    def managed(self, value: Any, path: str) -> ManagedPolicy:
+        entry = self.obj(value, path, {"arn", "name", "document", "version", "origin"}, {"arn", "name", "document"})
+        return ManagedPolicy(**{name: self.text(entry.get(name, ""), f"{path}.{name}")
+                                for name in ("arn", "name", "document", "version", "origin")})
+
+    def org(self, value: Any, path: str) -> OrgPolicy:
+        entry = self.obj(value, path, {"id", "name", "kind", "document", "origin"}, {"id", "name", "kind", "document"})
+        return OrgPolicy(**{name: self.text(entry.get(name, ""), f"{path}.{name}")
+                            for name in ("id", "name", "kind", "document", "origin")})
+
+    def levels(self, value: Any, path: str) -> list[list[str]]:
+        if not isinstance(value, list):
+            raise self.fail(path, "a list of levels (lists of policy ids)", value)
+        return [self.texts(level, f"{path}[{i}]") for i, level in enumerate(value)]
+
+    def error(self, value: Any, path: str) -> LoadError:
+        entry = self.obj(value, path, {"source", "what", "message", "code"}, {"source", "what", "message"})
+        return LoadError(self.text(entry["source"], f"{path}.source"), self.text(entry["what"], f"{path}.what"),
+                         self.text(entry["message"], f"{path}.message"), self.optional_text(entry.get("code"), f"{path}.code"))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
