@@ -251,7 +251,7 @@ def test_the_cli_survives_every_cache_state(moto: Moto, tmp_path: Path, monkeypa
 # -- issue 10.9: Ctrl-C in the CLI ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["snapshot", "lint", "explain", "matrix"])
+@pytest.mark.parametrize("command", ["snapshot", "lint", "explain", "matrix", "app"])
 def test_ctrl_c_during_an_account_load_is_one_line_and_exit_130(moto: Moto, proxy: FaultProxy, tmp_path: Path,
                                                                 command: str) -> None:
     proxy.add(Fault("hang", "DescribeKey", contains=moto.key_id(ONE, 0)))
@@ -259,11 +259,12 @@ def test_ctrl_c_during_an_account_load_is_one_line_and_exit_130(moto: Moto, prox
     extra = {"snapshot": ["-o", str(tmp_path / "out.json")], "lint": [],
              "explain": ["--principal", f"arn:aws:iam::{ONE}:user/faults-one-user", "--action", "kms:Decrypt",
                          "--resource", moto.keys[ONE][0]],
-             "matrix": ["--key", moto.keys[ONE][0]]}[command]
+             "matrix": ["--key", moto.keys[ONE][0]], "app": []}[command]
     if command == "explain":
         source.remove("--no-cache")  # explain takes the cache flags too, but keep its line short
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "kmstui", command, *source, *extra], env=env, cwd=tmp_path,
+    words = [] if command == "app" else [command]  # the app loads the account before it starts
+    process = subprocess.Popen([sys.executable, "-m", "kmstui", *words, *source, *extra], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert proxy.hung.wait(60), process.stderr.read().decode() if process.poll() is not None else "no hang"
