@@ -88,3 +88,20 @@ def test_variables_are_scanned_in_linear_time() -> None:
     assert parse_template("${aws:username, 'nobody'}x") is not None
     segments = parse_template("a${aws:username, 'nobody'}b${*}")
     assert segments is not None and segments[1].default == "nobody" and segments[3] == ("*",)
+
+
+def test_line_location_of_a_huge_string_needs_no_backtracking_memory(tmp_path) -> None:
+    """A 20 MB string value: the scanner's regular expression used to hold 2.3 GB of state for it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource\n"
+        "from kmstui.policy.locations import locate\n"
+        "text = '{\"Statement\": [{\"Sid\": \"' + 'x' * 20_000_000 + '\", \"Effect\": \"Allow\"}]}'\n"
+        "found = locate(text)\n"
+        "assert found.statements[0].keys[('Effect',)] == 1\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    peak_mb = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert peak_mb < 600
