@@ -96,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C, during an account load or anywhere else: one line, no traceback
         print("kmstui: cancelled; nothing was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except (RecursionError, MemoryError) as error:  # the last guard: the readers refuse such input first
+        what = "nested too deeply" if isinstance(error, RecursionError) else "too large for this machine's memory"
+        print(f"kmstui: error: the input is {what} to evaluate", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def run_app(args: argparse.Namespace) -> int:
