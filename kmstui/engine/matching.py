@@ -40,6 +40,10 @@ def match_statement(statement: Statement, action_lower: str, resource: str, call
                 principal_text = "NotPrincipal cannot exempt a caller with a permissions boundary"
             elif excluded_by_not_principal(statement.principal, caller):
                 return None
+            elif statement.effect == "Allow":
+                # AWS's pages disagree (the element page advises against Allow with NotPrincipal, policies
+                # with it are accepted): kmstui applies it as written (tests/corpus/README.md, choices).
+                principal_text = "NotPrincipal does not list the caller (Allow with NotPrincipal, applied as written)"
             else:
                 principal_text = "NotPrincipal does not list the caller"
         else:
