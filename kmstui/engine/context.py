@@ -94,6 +94,15 @@ def to_text_values(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+class SourcedContext(dict):  # type: ignore[type-arg]
+    """A request's given context with where each value came from (``sources[key]``, e.g. "from
+    CloudTrail: requestParameters.encryptionContext"), shown as that value's ``source``."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None, sources: Mapping[str, str] | None = None) -> None:
+        super().__init__(values or {})
+        self.sources: dict[str, str] = dict(sources or {})
+
+
 @dataclass(slots=True)
 class KeyFacts:
     """What is known about the key for derivation."""
@@ -114,7 +123,8 @@ def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts
     ``key_cache`` (kept by a PolicySet) remembers what each key's facts derive, across evaluations.
     With ``action``, ``kms:`` keys its requests never carry are left out (``Context.ignored``).
     """
-    entries = [ContextValue(name, to_text_values(value), GIVEN) for name, value in (given or {}).items()]
+    sources = getattr(given, "sources", None) or {}
+    entries = [ContextValue(name, to_text_values(value), GIVEN, sources.get(name, "")) for name, value in (given or {}).items()]
     carries = _carrier(action.name) if action is not None else None
     if not derive:
         return Context(entries, carries=carries)
