@@ -19,6 +19,8 @@ HOSTILE = f"{TITLE_ESCAPE}[/] [@click=app.quit]quit[/] [bold red]big\u202eevil"
 # What each looks like once made visible.
 SHOWN_ESCAPE = "\\x1b]2;pwned\\x07"
 SHOWN_CLICK = "[@click=app.quit]quit[/]"
+# A key policy holds only printable characters (PutKeyPolicy refuses controls): its Sids get markup.
+KEY_POLICY_HOSTILE = "[/] [@click=app.quit]quit[/] [bold red]big"
 USER_ARN = "arn:aws:iam::111122223333:user/power-user"
 
 
@@ -37,7 +39,7 @@ def hostile_snapshot() -> Snapshot:
         document = json.loads(key.policy)
         statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
         for index, statement in enumerate(statements):
-            statement["Sid"] = hostile(f"sid{index}")
+            statement["Sid"] = f"sid{index} {KEY_POLICY_HOSTILE}"
         key.policy = json.dumps(document, indent=2, ensure_ascii=False)
     for principal in snapshot.principals:
         if principal.arn == USER_ARN:

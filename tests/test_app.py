@@ -186,3 +186,42 @@ async def test_q_quits() -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_help_text_is_whole_and_markdown_loads_with_help() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from kmstui.app.application import make_app; make_app(); "
+            "print('textual.widgets._markdown' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box = app.screen.query_one("#help-text")
+        assert box.virtual_size.height <= box.size.height or box.allow_vertical_scroll  # whole, or it scrolls
+
+
+async def test_footer_shows_help_and_quit_at_80_columns() -> None:
+    from textual.widgets._footer import FooterKey
+
+    for start in ("reference", "policies", "trace", "matrix", "findings"):
+        app = make_app(start=start)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            keys = {k.action: k for k in app.screen.query(FooterKey)}
+            for action in ("help", "quit"):
+                key = keys[action]
+                assert key.region.right <= 80 and key.region.width > 0, (start, action)
+
+
+async def test_notifications_do_not_stack() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        for n in range(4):
+            app.notify(f"message {n}")
+        await pilot.pause()
+        assert len(app._notifications) == 1

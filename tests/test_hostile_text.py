@@ -23,7 +23,7 @@ from hostile import SHOWN_CLICK, SHOWN_ESCAPE, USER_ARN, hostile_snapshot  # noq
 from kmstui.app.application import make_app  # noqa: E402
 
 JSON_ESCAPE = "\\u001b]2;pwned\\u0007"
-RAW = ("\x1b", "\x07", "\u202e")
+RAW = ("\x1b", "\x07", "\u202e", "\x9b")
 
 
 def screen_text(app) -> str:
@@ -58,8 +58,9 @@ async def test_policies_every_node() -> None:
         for _ in range(tree.last_line + 1):
             await pilot.press("down")
             seen += screen_text(app)
+        assert f"sid0 [/] {SHOWN_CLICK}" in seen
         for label in ("description", "tag-key", "user", "team", "inline", "managed", "scp", "error-what",
-                      "error-message", "sid0", "source"):
+                      "error-message", "source"):
             # shown spelled out, or as JSON escapes inside a policy's or an item's JSON
             assert f"{label} {SHOWN_ESCAPE}" in seen or f"{label} {JSON_ESCAPE}" in seen, label
         assert SHOWN_CLICK in seen
@@ -78,7 +79,7 @@ async def test_trace_steps_pickers_and_editors() -> None:
         for _ in range(12):
             await pilot.press("n")
             seen += screen_text(app)
-        assert f"sid0 {SHOWN_ESCAPE}" in seen or f"sid1 {SHOWN_ESCAPE}" in seen
+        assert f"[/] {SHOWN_CLICK}" in seen  # a key policy's Sid in the step's evidence
         await pilot.press("i")  # the principal picker lists the hostile name
         await pilot.pause()
         assert_shown(app, "user")
@@ -161,7 +162,8 @@ def test_cli_lint(hostile_file: Path, capsys, fmt: str) -> None:
 
 
 @pytest.mark.xfail(reason="explain's renderers (kmstui/engine/render.py, kmstui/cli/explain.py) belong to the engine "
-                   "work in progress; this turns green when they print through kmstui.outside_text", strict=False)
+                   "work: a Sid's [/] still reaches Rich markup in text, and a tag's ESC reaches markdown and JSON "
+                   "output raw; this turns green when they print through kmstui.outside_text", strict=False)
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 def test_cli_explain(hostile_file: Path, capsys, fmt: str) -> None:
     run_cli(["explain", "--snapshot", str(hostile_file), "--principal", USER_ARN, "--action", "kms:Decrypt",

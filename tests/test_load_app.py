@@ -81,3 +81,38 @@ async def test_profiles_and_regions_are_suggested(tmp_path: Path, monkeypatch: p
         assert {"audit", "prod-readonly"} <= set(dialog.profiles) and "us-west-2" in dialog.regions
         suggester = dialog.query_one("#load-regions").suggester
         assert await suggester.get_suggestion("us-east-1, eu-we") == "us-east-1, eu-west-1"
+
+
+async def test_a_folder_of_only_unusable_files_keeps_what_was_loaded_and_ctrl_d_loads_the_demo(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text("{ not json", encoding="utf-8")
+    (tmp_path / "other.json").write_text('{"unrelated": true}', encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        before = app.snapshot
+        await pilot.press("ctrl+o")
+        app.screen.query_one("#load-path").value = str(tmp_path)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LoadScreen)
+                         or "✗" in str(app.screen.query_one("#load-status").render()))
+        if isinstance(app.screen, LoadScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        assert app.snapshot is before  # not replaced by an empty snapshot
+        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+d")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LoadScreen))
+        assert app.source.kind == "demo" and app.snapshot.keys
+
+
+async def test_the_load_dialog_placeholders_fit_at_80_columns() -> None:
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        for field in app.screen.query(Input):
+            inner = field.content_region.width
+            assert len(field.placeholder) < inner, (field.id, field.placeholder, inner)

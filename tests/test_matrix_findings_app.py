@@ -72,20 +72,22 @@ async def test_findings_list_and_enter_shows_the_policy(sample_snapshot) -> None
         assert app.screen.selected is not None and app.screen.selected.source == screen.findings[index].source
 
 
-async def test_g_cycles_action_groups(sample_snapshot) -> None:
+async def test_c_cycles_action_groups_and_the_header_names_the_group(sample_snapshot) -> None:
     app = make_app(snapshot=sample_snapshot, start="matrix")
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for_matrix(app, pilot)
         screen = app.screen
         table = screen.query_one(DataTable)
         everything = len(table.columns)
-        await pilot.press("g")
+        assert not screen.query_one("ProgressBar").display  # finished: the bar is gone
+        await pilot.press("c")
         assert screen.group is not None and 1 < len(table.columns) < everything
+        assert "cryptographic operations" in str(screen.query_one("#matrix-subject").render())
         assert table.row_count == 2 and len(table.get_row_at(0)) == len(table.columns)
         for _ in range(10):
             if screen.group is None:
                 break
-            await pilot.press("g")
+            await pilot.press("c")
         assert screen.group is None and len(table.columns) == everything
 
 

@@ -52,3 +52,33 @@ async def test_selecting_a_key_policy_shows_its_json_and_t_opens_the_trace(sampl
         await pilot.pause()
         assert app.trace_screen is not None and app.screen is app.trace_screen
         assert app.trace_screen.resources == ["alias/app"]
+
+
+async def test_the_count_of_principals_agrees_with_kmstui_snapshot() -> None:
+    app = make_app(start="policies")  # the demo: `kmstui snapshot --demo` says 19 principals
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        root = str(app.screen.query_one(Tree).root.label)
+        assert "19 principals (8 users, 9 roles, 2 groups)" in root
+
+
+async def test_t_on_a_group_offers_its_members_to_trace() -> None:
+    from kmstui.app.screens.picker import PickerScreen
+
+    app = make_app(start="policies")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tree = app.screen.query_one(Tree)
+        tree.root.expand_all()
+        await pilot.pause()
+        group = next(n for n in tree._tree_nodes.values() if str(n.label) == "console-readers")
+        tree.move_cursor(group)
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickerScreen) and "console-readers" in picker.title_text and picker.items
+        member = picker.items[0].value
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.trace_screen and app.trace_screen.principal == member

@@ -279,3 +279,37 @@ async def test_an_export_with_what_if_edits_says_so_and_holds_the_edited_policy(
         data = json.loads(screen.last_export.read_text())
         assert data["what_if"]["edited"][0]["source"].startswith("key policy of")
         assert "edited.example" in data["what_if"]["edited"][0]["text"]
+
+
+async def test_every_fact_of_the_banner_and_the_question_is_readable_at_80x24() -> None:
+    from kmstui.widgets.trace_views import shorten_arns
+
+    app = make_app(start="trace")  # the demo
+    cases = [dict(principal="arn:aws:iam::111122223333:user/power-user", action="kms:Decrypt", resources=["alias/app"]),
+             dict(principal="arn:aws:iam::111122223333:user/power-user", action="kms:ReEncrypt",
+                  resources=["alias/app", "alias/payments"]),
+             dict(principal="arn:aws:iam::111122223333:user/alias-manager", action="kms:UpdateAlias",
+                  resources=["alias/app", "alias/payments"])]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.trace_screen
+        for question in cases:
+            screen.ask(**question)
+            await pilot.pause()
+            banner = screen.query_one(VerdictBanner)
+            lines = banner.render().split(allow_blank=True) if hasattr(banner.render(), "split") else None
+            shown = str(banner.render())
+            assert banner.size.height >= len(shown.splitlines())  # nothing cut at the bottom
+            assert "Smallest change" not in shown or shown.rstrip().endswith(tuple("abcdefghijklmnopqrstuvwxyz)./"))
+            if screen.decision.suggestion:
+                assert shorten_arns(screen.decision.suggestion, "111122223333") in shown.replace("\n", " ")
+            question_bar = screen.query_one("#question")
+            text = str(question_bar.render())
+            assert question_bar.size.height >= 2 or len(text) <= 78
+            if question["action"] == "kms:UpdateAlias":
+                assert "New key alias/payments" in text
+        screen.ask(**cases[0])
+        await pilot.pause()
+        assert "arn:aws:kms:" not in str(screen.query_one(VerdictBanner).render())
+        await pilot.press("v")  # the full ARNs, a key away
+        assert "arn:aws:kms:" in str(screen.query_one(VerdictBanner).render())

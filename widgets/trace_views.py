@@ -5,6 +5,7 @@ They render what the engine decided; none of them decides anything.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.syntax import Syntax
@@ -26,10 +27,33 @@ RESULT_WORDS = {ALLOWED: "ALLOWED", EXPLICITLY_DENIED: "EXPLICITLY DENIED", "Imp
                 "RejectedByKMS": "REJECTED BY KMS"}
 
 
-class VerdictBanner(Static):
-    """The decision in one glance: the verdict, the door or the blocker, the smallest change."""
+_ARN = re.compile(r"arn:aws[a-z-]*:(?:kms|iam|sts):[a-z0-9-]*:(\d{12}):([\w+=@/-]+(?:\.[\w+=@/-]+)*)")
 
-    def show(self, decision: Decision | None, before: Decision | None = None, note: str = "") -> None:
+
+def shorten_arns(text: str, account: str | None) -> str:
+    """ARNs of ``account`` (the key's) shortened to what distinguishes them: ``key/1234…``, ``user/alice``."""
+    if not account:
+        return text
+    return _ARN.sub(lambda m: m.group(2) if m.group(1) == account else m.group(0), text)
+
+
+class VerdictBanner(Static):
+    """The decision in one glance: the verdict, the door or the blocker, the smallest change.
+
+    Every line wraps (nothing is cut off); ARNs of the key's own account are shortened to their
+    resource part unless ``full`` is set (the Trace's `v` key)."""
+
+    full = False
+    _last: tuple = (None, None, "", None)
+
+    def toggle_full(self) -> None:
+        self.full = not self.full
+        self.show(*self._last)
+
+    def show(self, decision: Decision | None, before: Decision | None = None, note: str = "",
+             account: str | None = None) -> None:
+        self._last = (decision, before, note, account)
+        short = (lambda text: text) if self.full else (lambda text: shorten_arns(text, account))
         self.remove_class("-allowed", "-explicit", "-implicit")
         if decision is None:
             self.update(Content(visible(note, keep_lines=True) or "Choose a principal (i), an action (a) and a key (k)."))
@@ -41,13 +65,13 @@ class VerdictBanner(Static):
         summary = decision.summary
         for prefix in ("Implicitly denied: ", "Explicitly denied: ", "Allowed: "):
             summary = summary.removeprefix(prefix)
-        parts += [(RESULT_WORDS.get(decision.result, decision.result), "bold"), f"  {visible(summary)}"]
+        parts += [(RESULT_WORDS.get(decision.result, decision.result), "bold"), f"  {short(visible(summary))}"]
         if decision.suggestion:
-            parts += [("\nSmallest change: ", "bold"), visible(decision.suggestion)]
+            parts += [("\nSmallest change: ", "bold"), short(visible(decision.suggestion))]
         for hint in decision.if_known:
-            parts += [("\nUnknown context: ", "bold"), visible(hint)]
+            parts += [("\nUnknown context: ", "bold"), short(visible(hint))]
         for missing in decision.missing:
-            parts += [("\nMissing data: ", "bold"), visible(missing)]
+            parts += [("\nMissing data: ", "bold"), short(visible(missing))]
         if note:
             parts.append((f"\n{visible(note)}", "italic"))
         self.update(Content.assemble(*parts))

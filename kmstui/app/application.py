@@ -130,6 +130,16 @@ class KmsTuiApp(App[int]):
             snapshot, source = result
             self.replace_snapshot(snapshot, source)
 
+    def _usable(self, snapshot: Snapshot, source: Source) -> bool:
+        """A load that found no key and no principal does not replace what is shown."""
+        if snapshot.keys or snapshot.principals or snapshot.org_policies:
+            return True
+        problems = "; ".join(f"{e.what}: {e.message}" for e in snapshot.errors[:3])
+        self.notify(f"Nothing usable in {source.label}" + (f" ({problems})" if problems else "")
+                    + ". What was loaded stays; ctrl+o then ctrl+d loads the demo.",
+                    title="Not loaded", severity="error", timeout=12)
+        return False
+
     @work(thread=True, exclusive=True, group="refresh")
     def action_refresh(self) -> None:
         """Load the current source again in a worker; the current data stays until it succeeds."""
@@ -146,6 +156,8 @@ class KmsTuiApp(App[int]):
 
     def replace_snapshot(self, snapshot: Snapshot, source: Source) -> None:
         """Show a newly loaded Snapshot: the sections that depend on it start afresh."""
+        if not self._usable(snapshot, source):
+            return
         self.snapshot, self.source = snapshot, source
         self.sub_title = visible(source.label)
         current = self.current_mode
@@ -160,16 +172,20 @@ class KmsTuiApp(App[int]):
         self.add_mode("findings", self._make_findings_screen)
         if current != "reference":
             self.switch_mode(current)
-        self.notify(f"Loaded {source.label}: {len(snapshot.keys)} keys, "
-                    f"{len([p for p in snapshot.principals if p.kind != 'group'])} principals.")
+        from kmstui.app.screens.policies import principal_counts
+
+        self.notify(f"Loaded {source.label}: {len(snapshot.keys)} keys, {principal_counts(snapshot)}.")
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:
         """Every notification is plain text (messages carry names and errors from outside), controls spelled
         out; a new one replaces those still showing, so toasts never stack over the panes."""
-        self.clear_notifications()
         super().notify(visible(message, keep_lines=True), title=visible(title), severity=severity, timeout=timeout,
                        markup=False)
+
+    def _on_notify(self, event) -> None:
+        self._notifications.clear()  # the newest replaces the rest (they arrive as messages, in order)
+        super()._on_notify(event)
 
     def action_section(self, name: str) -> None:
         """Switch to a section (its screen is kept, with its state)."""

@@ -12,8 +12,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from kmstui.widgets.key_footer import KeyFooter
 from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Snapshot
 
@@ -47,7 +48,7 @@ page that explains it. `enter` shows the policy in **Policies**.
             pane.border_title = "Findings"
             yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="finding-details")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         from kmstui.analysis.findings import snapshot_findings

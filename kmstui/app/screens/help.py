@@ -15,7 +15,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Markdown, OptionList, Static, Tabs, Tree
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Input, OptionList, Static, Tabs, Tree
 
 # Textual classes whose own bindings users meet in kmstui; our classes are always included.
 _TEXTUAL_CLASSES_SHOWN = (App, Screen, DataTable, Tabs, Tree, OptionList)
@@ -90,7 +91,8 @@ class HelpScreen(ModalScreen[None]):
         width: 90%; max-width: 100; height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    HelpScreen #help-text { height: auto; max-height: 12; }
+    HelpScreen #help-text { height: auto; max-height: 50%; }
+    HelpScreen #help-text Markdown { margin: 0; }
     HelpScreen #help-keys { height: 1fr; }
     HelpScreen #help-filter { display: none; }
     HelpScreen #help-filter.-active { display: block; }
@@ -105,10 +107,13 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box") as box:
             box.border_title = "Help"
-            yield Markdown(self._text, id="help-text")
+            from textual.widgets import Markdown  # imported when help opens, not at start-up
+
+            with VerticalScroll(id="help-text"):  # scrolls when the text is taller than its half
+                yield Markdown(self._text)
             yield Input(placeholder="filter keys…", id="help-filter")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            yield Static("esc closes · / filters", id="help-hint")
+            yield Static("esc closes · / filters the keys · the text above scrolls", id="help-hint")
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)

@@ -118,6 +118,7 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Cancel the running load, or close", id="load-cancel"),
+        Binding("ctrl+d", "load_demo", "Demo", tooltip="Load the bundled demo account", id="load-demo", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -132,14 +133,17 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
             box.border_title = "Load · enter loads the field you are in · esc cancels"
             yield Label("A snapshot, a file of saved AWS CLI output, or a folder of them")
             with Horizontal():
-                yield Input(placeholder="path, e.g. ./exports or snap.json", id="load-path")
+                yield Input(placeholder="path: ./exports or snap.json", id="load-path")
                 yield Button("Load files", id="load-path-button")
             yield Label("An AWS account, read-only (only the read calls kmstui lists)")
             with Horizontal():
-                yield Input(placeholder="profile (empty: default)", id="load-profile")
-                yield Input(placeholder="regions, comma-separated", id="load-regions")
-                yield Input(placeholder="endpoint URL (optional)", id="load-endpoint")
+                yield Input(placeholder="profile", id="load-profile")
+                yield Input(placeholder="regions", id="load-regions")
+                yield Input(placeholder="endpoint", id="load-endpoint")
                 yield Button("Load account", id="load-account-button")
+            with Horizontal():
+                yield Label("Or the bundled demo account (ctrl+d)")
+                yield Button("Load the demo", id="load-demo-button")
             yield Label("Cached account snapshots (enter: open)")
             yield OptionList(id="load-cached")
             yield Static(id="load-status")
@@ -202,6 +206,10 @@ class LoadScreen(ModalScreen[tuple[Snapshot, Source] | None]):
         regions = tuple(r.strip() for r in self.query_one("#load-regions", Input).value.split(",") if r.strip())
         endpoint = self.query_one("#load-endpoint", Input).value.strip() or None
         self._start(Source("account", profile=profile, regions=regions, endpoint_url=endpoint))
+
+    @on(Button.Pressed, "#load-demo-button")
+    def action_load_demo(self) -> None:
+        self._start(Source("demo"))
 
     @on(OptionList.OptionSelected, "#load-cached")
     def _load_cached(self, event: OptionList.OptionSelected) -> None:

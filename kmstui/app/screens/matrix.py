@@ -14,9 +14,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
-from kmstui.analysis.matrix import Matrix, MatrixError, Row, plan_key_matrix, plan_principal_matrix
+from kmstui.widgets.key_footer import KeyFooter
+from kmstui.analysis.matrix import GROUP_LABELS, Matrix, MatrixError, Row, plan_key_matrix, plan_principal_matrix
 from kmstui.app.screens.picker import PickerScreen, PickItem
 from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Snapshot
@@ -34,7 +35,7 @@ class MatrixScreen(Screen):
     HELP = """\
 The **Access matrix** decides every KMS key action for every principal on one key (`k`), or for one
 principal on every key (`i`): ✓ allowed, ✗ explicitly denied, · implicitly denied. `f` shows only
-rows with an allowed cell, `g` shows one group of actions at a time, `/` filters the rows, `enter` on
+rows with an allowed cell, `c` shows one group of actions (columns) at a time, `/` filters the rows, `enter` on
 a cell opens its trace.
 """
     BINDINGS = [
@@ -44,7 +45,7 @@ a cell opens its trace.
         Binding("f", "toggle_allowed", "Allowed only", tooltip="Show only rows with at least one allowed cell",
                 id="matrix-allowed"),
         Binding("slash", "filter", "Filter", tooltip="Filter the rows by name", id="matrix-filter"),
-        Binding("g", "next_group", "Action group", tooltip="Show one group of actions at a time: cryptographic, key "
+        Binding("c", "next_group", "Columns", tooltip="Show one group of actions at a time: cryptographic, key "
                 "management, grants, tags and aliases, or all", id="matrix-group"),
         Binding("escape", "cancel", "Stop", tooltip="Stop filling the matrix", id="matrix-cancel", show=False),
     ]
@@ -66,7 +67,7 @@ a cell opens its trace.
             yield FilterInput(placeholder="filter rows…", id="matrix-filter-input")
             yield DataTable(id="matrix-table", cursor_type="cell", zebra_stripes=True)
             yield ProgressBar(id="matrix-progress", show_eta=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         key = next((k for k in self.snapshot.keys if not k.aws_managed), None) or (self.snapshot.keys[0] if self.snapshot.keys else None)
@@ -89,16 +90,25 @@ a cell opens its trace.
         except MatrixError as error:
             self.notify(str(error), severity="error")
             return
-        matrix = self.matrix
-        what = "key" if matrix.kind == "key" else "principal"
-        notes = f"  ·  {visible('; '.join(matrix.notes))}" if matrix.notes else ""
-        self.query_one("#matrix-subject", Static).update(Content.assemble(
-            " ", (what.title(), "bold"), f" {visible(matrix.label)}  ·  {len(matrix.rows)} rows × {len(matrix.actions)} actions"
-            f"  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied{notes}"))
+        self._show_subject()
         self._columns()
         progress = self.query_one(ProgressBar)
-        progress.update(total=len(matrix.rows), progress=0)
-        self._fill(matrix, self._cancel)
+        progress.remove_class("-done")
+        progress.update(total=len(self.matrix.rows), progress=0)
+        self._fill(self.matrix, self._cancel)
+
+    def _show_subject(self) -> None:
+        """The subject, its size, the action group shown and the legend (wrapping, never cut off)."""
+        matrix = self.matrix
+        if matrix is None:
+            return
+        what = "key" if matrix.kind == "key" else "principal"
+        notes = f"  ·  {visible('; '.join(matrix.notes))}" if matrix.notes else ""
+        group = GROUP_LABELS.get(self.group, self.group) if self.group else "all actions"
+        self.query_one("#matrix-subject", Static).update(Content.assemble(
+            " ", (what.title(), "bold"), f" {visible(matrix.label)}  ·  {len(matrix.rows)} rows × "
+            f"{len(self.shown_actions)} of {len(matrix.actions)} actions  ·  ", ("Columns", "bold"),
+            f" {group} (c)  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied{notes}"))
 
     @work(thread=True, exclusive=True, group="matrix")
     def _fill(self, matrix: Matrix, cancel: threading.Event) -> None:
@@ -131,7 +141,10 @@ a cell opens its trace.
     def _add_row(self, matrix: Matrix, row: Row) -> None:
         if matrix is not self.matrix:
             return
-        self.query_one(ProgressBar).advance(1)
+        progress = self.query_one(ProgressBar)
+        progress.advance(1)
+        if progress.total is not None and progress.progress >= progress.total:
+            progress.add_class("-done")  # finished: the bar goes away
         if self._visible(row):
             self._append(row)
 
@@ -176,7 +189,7 @@ a cell opens its trace.
         self.group = groups[(groups.index(self.group) + 1) % len(groups)]
         self._columns()
         self._refill()
-        self.notify(f"Actions: {self.group or 'all'}")
+        self._show_subject()
 
     def action_toggle_allowed(self) -> None:
         self.allowed_only = not self.allowed_only

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Header, Static, Tree
 
 from rich.text import Text
 
+from kmstui.widgets.key_footer import KeyFooter
 from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Key, Principal, Snapshot
 from kmstui.widgets.trace_views import PolicyView
@@ -74,7 +75,7 @@ selected key or principal.
                 pane.border_title = "Item"
                 yield Static(id="item-notes")
                 yield PolicyView(id="item-json")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.findings_for is not None:
@@ -100,7 +101,7 @@ selected key or principal.
         tree = self.query_one(Tree)
         snapshot = self.snapshot
         tree.root.set_label(outside_text(f"{', '.join(snapshot.sources) or 'snapshot'} · {len(snapshot.keys)} keys · "
-                                         f"{len([p for p in snapshot.principals if p.kind != 'group'])} principals"))
+                                         f"{principal_counts(snapshot)}"))
         tree.root.data = Item("snapshot", json.dumps({"sources": snapshot.sources, "created": snapshot.created,
                                                       "accounts": snapshot.accounts}, indent=2))
         tree.root.expand()
@@ -217,8 +218,23 @@ selected key or principal.
             if item.key is not None:
                 key = item.key
                 trace(resources=[key.alias_names[0] if key.alias_names else key.arn])
+            elif item.principal.kind == "group":
+                self._trace_a_member(item.principal)
             else:
                 trace(principal=item.principal.arn)
+
+    def _trace_a_member(self, group: Principal) -> None:
+        """A group is never the caller: offer its members to trace (AWS evaluates a user with its groups)."""
+        from kmstui.app.screens.picker import PickerScreen, PickItem
+
+        members = [p for p in self.snapshot.principals if p.kind == "user" and group.name in p.groups]
+        if not members:
+            self.notify(f"Group {group.name} has no member in this snapshot: a group is never the caller, so there is "
+                        "nothing to trace; its policies apply to each member user.", severity="warning")
+            return
+        items = [PickItem(p.arn, p.name, p.arn) for p in members]
+        self.app.push_screen(PickerScreen(f"Trace a member of group {group.name} (its policies apply to each)", items),
+                             lambda arn: arn and self.app.open_trace(principal=arn))
 
     def action_back(self) -> None:
         back = getattr(self.app, "action_back", None)
@@ -237,3 +253,10 @@ def _same_policy(tree_source: str | None, finding_source: str | None) -> bool:
         return False
     return tree_source == finding_source or (finding_source.startswith("managed policy ")
                                              and tree_source.endswith(f" {finding_source}"))
+
+
+def principal_counts(snapshot: Snapshot) -> str:
+    """What `kmstui snapshot` counts as principals (users, roles and groups), said part by part."""
+    kinds = {kind: sum(1 for p in snapshot.principals if p.kind == kind) for kind in ("user", "role", "group")}
+    return (f"{len(snapshot.principals)} principals ({kinds['user']} users, {kinds['role']} roles, "
+            f"{kinds['group']} groups)")

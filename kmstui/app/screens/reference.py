@@ -14,8 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
+from kmstui.widgets.key_footer import KeyFooter
 from kmstui.reference.model import Action, ConditionKey, Reference
 from kmstui.widgets.filter_input import FilterInput
 from kmstui.widgets.name_table import NamedRow, NameTable
@@ -78,7 +79,7 @@ condition key in the details jumps to it, `esc` jumps back.
                         yield FilterInput("filter condition keys…  (esc clears)", id="keys-filter")
                         yield NameTable(("Condition key", "Type", "Actions"), id="keys-table")
                     yield KeyDetails(id="key-details", classes="details-pane")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#actions-pane").border_title = "Actions"

@@ -18,8 +18,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from kmstui.widgets.key_footer import KeyFooter
 from kmstui.engine.order import RequestError, evaluate
 from kmstui.outside_text import visible
 from kmstui.policy.document import Policy, PolicyError
@@ -71,6 +72,8 @@ trace (the matrix, Findings, Policies).
         Binding("e", "export('markdown')", "Export", tooltip="Export the trace to a Markdown file", id="export-markdown"),
         Binding("E", "export('json')", "Export JSON", tooltip="Export the trace to a JSON file", id="export-json", show=False),
         Binding("y", "copy", "Copy", tooltip="Copy the trace as Markdown", id="copy-trace"),
+        Binding("v", "full_verdict", "Full ARNs", tooltip="Show the verdict with full ARNs, or shortened again",
+                id="full-verdict", show=False),
         Binding("escape", "back", "Back", tooltip="Back to the section that opened this trace", id="trace-back",
                 show=False),
     ]
@@ -107,7 +110,7 @@ trace (the matrix, Findings, Policies).
                 details.border_title = "Step"
                 yield StepDetails(id="step-details")
                 yield PolicyView(id="policy-view")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._ready = True
@@ -193,7 +196,7 @@ trace (the matrix, Findings, Policies).
         self.before = previous if keep_before else (self.before if self.edited else None)
         self.decision = decision
         note = "What-if: edited policies are in effect (u drops them); nothing is written to AWS." if self.edited else ""
-        banner.show(decision, self.before, note)
+        banner.show(decision, self.before, note, account=decision_account(decision))
         changed = _changed_steps(self.before, decision) if self.before else set()
         self.query_one(StepList).show(decision, changed)
 
@@ -431,10 +434,22 @@ trace (the matrix, Findings, Policies).
             self.app.copy_to_clipboard(self.export_text("markdown"))
             self.notify("Trace copied as Markdown" + (" (with the what-if edits)." if self.edited else "."))
 
+    def action_full_verdict(self) -> None:
+        self.query_one(VerdictBanner).toggle_full()
+
     def action_back(self) -> None:
         back = getattr(self.app, "action_back", None)
         if back is not None:
             back()
+
+
+def decision_account(decision: Decision) -> str | None:
+    """The account of the decision's first resource (a key or alias ARN), whose ARNs the banner shortens."""
+    for part in decision.trace.parts:
+        fields = str(part.resource).split(":")
+        if len(fields) > 4 and fields[4].isdigit():
+            return fields[4]
+    return None
 
 
 WHAT_IF_NOTE = ("this trace was decided with edited policies (what-if), not the loaded ones; "
