@@ -23,9 +23,9 @@ def add_explain_parser(commands: Any) -> None:
         "in AWS's evaluation order. Policy files may be bare documents or saved `aws kms get-key-policy` / "
         "`aws iam get-policy-version` output.",
     )
-    explain.add_argument("--principal", required=True, metavar="ARN", help="the caller: user, role session, root, or service principal")
-    explain.add_argument("--action", required=True, metavar="ACTION", help="a KMS permission, e.g. kms:Decrypt (or kms:ReEncrypt)")
-    explain.add_argument("--resource", required=True, action="append", metavar="KEY-OR-ALIAS",
+    explain.add_argument("--principal", metavar="ARN", help="the caller: user, role session, root, or service principal")
+    explain.add_argument("--action", metavar="ACTION", help="a KMS permission, e.g. kms:Decrypt (or kms:ReEncrypt)")
+    explain.add_argument("--resource", action="append", metavar="KEY-OR-ALIAS",
                          help="key id or ARN, alias name or ARN, or *; repeat for two-resource operations")
     explain.add_argument("--resource-account", metavar="ID", help="the key's account when the resource does not say it")
     explain.add_argument("--key-policy", action="append", default=[], metavar="[KEY=]FILE",
@@ -45,12 +45,23 @@ def add_explain_parser(commands: Any) -> None:
     explain.add_argument("--no-derive", action="store_true", help="use exactly the given context (to replay a CloudTrail event)")
     explain.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format (default text)")
     explain.add_argument("--expect", choices=("allow", "deny"), help="exit 1 unless the decision is this")
+    from kmstui.cli.replay import add_denial_arguments
     from kmstui.cli.sources import add_source_arguments
 
+    add_denial_arguments(explain)
     add_source_arguments(explain)
 
 
 def run_explain(args: argparse.Namespace, out: TextIO) -> int:
+    from kmstui.cli.replay import run_explain_denial, wants_denial
+
+    if wants_denial(args):
+        return run_explain_denial(args, out)
+    missing = [f"--{name}" for name in ("principal", "action", "resource") if not getattr(args, name)]
+    if missing:
+        print(f"kmstui explain: error: the following arguments are required: {', '.join(missing)} "
+              "(or start from the denial: --cloudtrail FILE or --error MESSAGE)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from kmstui.engine.order import RequestError, evaluate
     from kmstui.engine.render import render_json, render_markdown, render_text
 

@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_snapshot_parser(commands)
     add_matrix_parser(commands)
     add_lint_parser(commands)
+    from kmstui.cli.replay import add_replay_parser
+
+    add_replay_parser(commands)
     return parser
 
 
@@ -82,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kmstui.cli.matrix import run_matrix
 
             return run_matrix(args, sys.stdout)
+        if args.command == "replay":
+            from kmstui.cli.replay import run_replay
+
+            return run_replay(args, sys.stdout)
         if args.command == "explain":
             from kmstui.cli.explain import run_explain
 

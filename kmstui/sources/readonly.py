@@ -8,8 +8,8 @@ kms GetParametersForImport) is refused like any write. Anything else raises ``Re
 a ``SourceError``, so a bug shows as one line, not a changed account (or a minted credential).
 
 Adding a call to the loader means adding it here (the load tests record every operation sent and
-compare with this list). CloudTrail LookupEvents is expected to join as ``"cloudtrail":
-{"LookupEvents"}``. The one call made outside these clients is the credential provider's own
+compare with this list). CloudTrail LookupEvents (``kmstui replay --lookup-events``) is the one
+cloudtrail operation on it. The one call made outside these clients is the credential provider's own
 (sts AssumeRole for a role profile, SSO GetRoleCredentials): README says why that is harmless.
 """
 
@@ -28,6 +28,7 @@ ALLOWED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "iam": frozenset({"GetAccountAuthorizationDetails"}),
     "organizations": frozenset({"ListRoots", "ListParents", "ListPolicies", "DescribePolicy",
                                 "ListPoliciesForTarget"}),
+    "cloudtrail": frozenset({"LookupEvents"}),  # kmstui replay --lookup-events (kmstui.sources.cloudtrail_lookup)
 }
 HOOK_ID = "kmstui-read-only"
 # provide-client-params fires first (before parameter validation, so a write fails the same way
