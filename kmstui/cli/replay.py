@@ -292,7 +292,11 @@ def run_replay(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
             from kmstui.sources.cloudtrail import load_events
 
             log = load_events(args.file, max_bytes_of(args))
-        snapshot = load_snapshot(args, err)
+        if args.lookup_events and (args.snapshot or args.demo):  # the account's events against saved policies
+            snapshot = load_snapshot(argparse.Namespace(**{**vars(args), "profile": None, "region": [],
+                                                             "endpoint_url": None}), err)
+        else:
+            snapshot = load_snapshot(args, err)
         edited = _edited(snapshot, args.key_policy, max_bytes_of(args)) if args.key_policy else None
         rows, after = _run(snapshot, edited, log.events, not args.no_derive, err)
     except (PolicyError, InputError, SourceError, SnapshotError) as error:
