@@ -362,7 +362,10 @@ def test_the_loader_calls_exactly_the_listed_operations(aws: Aws, management: di
     session.events.register("before-call", record)
     snapshot = load_account(session=session, endpoint_url=aws.url)
     assert snapshot.errors == [] and snapshot.scp_levels  # every path ran: keys, IAM, Organizations with SCPs
-    assert called == {(service, name) for service, names in ALLOWED_OPERATIONS.items() for name in names}
+    # cloudtrail LookupEvents is on the list for `kmstui replay --lookup-events`, not for the account load
+    loader = {(service, name) for service, names in ALLOWED_OPERATIONS.items() if service != "cloudtrail"
+              for name in names}
+    assert called == loader
 
 
 # -- member account: pages, cancellation, concurrency -------------------------------------------------------------

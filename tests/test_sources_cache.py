@@ -49,12 +49,13 @@ def test_follows_xdg_and_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_round_trip_and_age(tmp_path: Path) -> None:
     assert cache_key(ONE, "aws", ["us-west-2", "eu-west-1"], None, "audit") == \
         cache_key(ONE, "aws", ["eu-west-1", "us-west-2"], None, "audit")  # region order does not matter
+    saved = sample()  # once: its "created" time is part of it
     with SnapshotCache(tmp_path) as cache:
         assert cache.get(whose()) is None
-        cache.put(whose(), sample())
+        cache.put(whose(), saved)
     with SnapshotCache(tmp_path) as cache:
         cached = cache.get(whose())
-        assert cached is not None and cached.snapshot == sample() and cached.whose == whose()
+        assert cached is not None and cached.snapshot == saved and cached.whose == whose()
         assert cached.age_seconds < 60 and cached.age_text.endswith("s old")
         assert [entry.whose for entry in cache.entries()] == [whose()]
 
@@ -86,12 +87,13 @@ def test_an_entry_recording_another_account_is_never_used(tmp_path: Path) -> Non
 
 
 def test_entries_are_json_text_not_pickles(tmp_path: Path) -> None:
+    saved = sample()
     with SnapshotCache(tmp_path) as cache:
-        cache.put(whose(), sample())
+        cache.put(whose(), saved)
     (key, raw, mode, value), = rows(tmp_path)
     assert raw == 1 and key == whose().key and isinstance(value, str)
     assert value.startswith('{"format":"kmstui-cache-entry","version":2')
-    assert Snapshot.from_json(value.split("\n", 1)[1]) == sample()  # the snapshot's own format
+    assert Snapshot.from_json(value.split("\n", 1)[1]) == saved  # the snapshot's own format
     with SnapshotCache(tmp_path) as cache, pytest.raises(TypeError):
         cache._cache.set("x", {"not": "text"})  # the disk refuses to pickle
 
