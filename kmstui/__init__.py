@@ -35,13 +35,14 @@ _PUBLIC = {
     "RequestError": "kmstui.engine.resolve",
     "PolicySet": "kmstui.engine.policy_set",
     "evaluate": "kmstui.engine.order",
+    "decide": "kmstui.engine.order",
     "PolicyError": "kmstui.policy.document",
     "parse_policy": "kmstui.policy.document",
 }
 
 
 def __getattr__(name: str):
-    """``from kmstui import Request, PolicySet, evaluate`` without importing the engine eagerly."""
+    """``from kmstui import Request, PolicySet, evaluate, decide`` without importing the engine eagerly."""
     if name in _PUBLIC:
         import importlib
 

@@ -18,6 +18,7 @@ go into its PolicySet: a request naming the key by ARN uses no other alias.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -472,8 +473,10 @@ _FORKED: Matrix | None = None  # the matrix a forked worker evaluates (inherited
 
 
 def _evaluate_row(matrix: Matrix, row: Row) -> tuple[dict[str, Cell], str | None]:
-    """Every action of a row against one PolicySet; a row that cannot be evaluated gets an error."""
-    from kmstui.engine.order import evaluate
+    """Every action of a row against one PolicySet, on the engine's fast path: the row's statements are
+    matched once for all its columns (decide's memo) and equal cells are one object. A row that cannot
+    be evaluated gets an error. A cell's trace is built when it is opened (Matrix.cell_decision)."""
+    from kmstui.engine.order import decide
     from kmstui.engine.resolve import Request
 
     sets: _PolicySets = matrix._sets
@@ -481,13 +484,20 @@ def _evaluate_row(matrix: Matrix, row: Row) -> tuple[dict[str, Cell], str | None
     cells: dict[str, Cell] = {}
     try:
         policies = sets.policy_set(row.principal, key)
+        memo: dict[Any, Any] = {}
         for action in matrix.actions:
-            decision = evaluate(Request(row.principal, action, key.arn, key.account), policies)
-            cells[action] = Cell(decision.result, decision.decided_by, bool(decision.if_known))
+            verdict = decide(Request(row.principal, action, key.arn, key.account), policies, memo=memo)
+            cells[action] = _shared_cell(verdict.result, verdict.decided_by, bool(verdict.if_known))
     except ValueError as error:  # PolicyError, RequestError, MatrixError
         text = str(error)
         return {}, (text.splitlines()[0] if text else type(error).__name__)
     return cells, None
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_cell(result: str, decided_by: str, if_known: bool) -> Cell:
+    """One Cell object for each distinct outcome (a 5,000-row matrix holds a handful of them)."""
+    return Cell(result, decided_by, if_known)
 
 
 def _can_fork() -> bool:

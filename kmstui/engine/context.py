@@ -35,7 +35,8 @@ class Context:
     """
 
     def __init__(self, given: Iterable[ContextValue], derive: Callable[[], Iterable[ContextValue]] | None = None,
-                 carries: Callable[[str], bool] | None = None) -> None:
+                 carries: Callable[[str], bool] | None = None, carried: frozenset[str] | None = None) -> None:
+        self.carried = carried  # the kms: keys the action's requests carry (None: not filtered), for memo keys
         self._given: dict[str, ContextValue] = {}
         self.ignored: tuple[ContextValue, ...] = ()  # given keys the action's requests never carry
         ignored = []
@@ -126,8 +127,9 @@ def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts
     sources = getattr(given, "sources", None) or {}
     entries = [ContextValue(name, to_text_values(value), GIVEN, sources.get(name, "")) for name, value in (given or {}).items()]
     carries = _carrier(action.name) if action is not None else None
+    carried = load_reference().carried_keys(action) if action is not None else None
     if not derive:
-        return Context(entries, carries=carries)
+        return Context(entries, carries=carries, carried=carried)
 
     def derived() -> Iterable[ContextValue]:
         yield from caller_values(caller)
@@ -144,7 +146,7 @@ def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts
             yield ContextValue("kms:EncryptionContextKeys", encryption_keys, DERIVED, "from the encryption context")
         yield from time_values(int(now.timestamp()) if now else int(time.time()))
 
-    return Context(entries, derived, carries)
+    return Context(entries, derived, carries, carried)
 
 
 @lru_cache(maxsize=128)

@@ -1,80 +1,141 @@
-"""Does a statement apply to a request? Action, resource, principal, then every condition."""
+"""Does a statement apply to a request? Action, resource, principal, then every condition.
+
+One rule, two outputs: :func:`match_core` decides (which principal entry, whether every condition
+holds, and what unknown context would change it), and the explaining path wraps its answer in
+:class:`StatementEvidence` with the entries and condition values a trace shows. The fast path
+(``decide``) uses the core's :class:`Applied` as it is.
+"""
 
 from __future__ import annotations
 
-from kmstui.policy.conditions import evaluate_clause
+from typing import Any
+
 from kmstui.engine.context import UNKNOWN, Context
-from kmstui.policy.patterns import Variable, resolve_template, unprotect, wildcard_match
-from kmstui.policy.document import Policy, Statement
-from kmstui.policy.principals import Caller, excluded_by_not_principal, match_index
 from kmstui.engine.trace import ConditionEvidence, StatementEvidence
+from kmstui.policy.conditions import ClauseResult, evaluate_clause
+from kmstui.policy.document import Policy, Statement
+from kmstui.policy.patterns import Variable, resolve_template, unprotect, wildcard_match
+from kmstui.policy.principals import Caller, PrincipalMatch, excluded_by_not_principal, match_index
+
+# How a NotPrincipal statement came to apply (PrincipalMatch.how for Principal ones).
+NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, NOT_PRINCIPAL_BOUNDARY = "not-principal", "not-principal-allow", "not-principal-boundary"
+_NOT_PRINCIPAL_TEXT = {
+    NOT_PRINCIPAL: "NotPrincipal does not list the caller",
+    # AWS's pages disagree (the element page advises against Allow with NotPrincipal, policies with it
+    # are accepted): kmstui applies it as written (tests/corpus/README.md, choices).
+    NOT_PRINCIPAL_ALLOW: "NotPrincipal does not list the caller (Allow with NotPrincipal, applied as written)",
+    NOT_PRINCIPAL_BOUNDARY: "NotPrincipal cannot exempt a caller with a permissions boundary",
+}
+
+
+class Applied:
+    """A statement whose action, resource and principal match: ``how`` it names the caller, whether
+    its conditions hold, and (when they do not, only for want of context) what would make them."""
+
+    __slots__ = ("statement", "how", "entry", "matched", "results", "wants")
+
+    def __init__(self, statement: Statement, how: str | None, entry: str | None, matched: bool,
+                 results: tuple[ClauseResult, ...] | None, wants: str | None) -> None:
+        self.statement, self.how, self.entry, self.matched = statement, how, entry, matched
+        self.results, self.wants = results, wants
+
+    @property
+    def label(self) -> str:
+        statement = self.statement
+        return f"{statement.source} statement {statement.index + 1}" + (f" {statement.sid!r}" if statement.sid else "")
 
 
 def applicable(policy: Policy, effect: str, action_lower: str, resource: str, caller: Caller,
-               context: Context, has_boundary: bool = False) -> list[StatementEvidence]:
-    """Statements of ``effect`` whose action, resource and principal match, with their conditions.
+               context: Context, has_boundary: bool = False, explain: bool = True,
+               memo: dict[Any, Applied | None] | None = None) -> list:
+    """Statements of ``effect`` whose action, resource and principal match, with their conditions:
+    StatementEvidence when ``explain``, else the core's Applied.
 
     ``has_boundary``: the caller has a permissions boundary attached, which decides Deny statements
-    with NotPrincipal (below).
+    with NotPrincipal (see match_core). ``memo`` (fast path only) remembers each statement's verdict
+    across requests that differ only in their action: the access matrix's row, where a statement
+    covering several columns is matched once (for each set of condition keys the actions carry).
     """
     found = []
     for statement in policy.statements_for(action_lower, effect):
-        evidence = match_statement(statement, action_lower, resource, caller, context, has_boundary)
-        if evidence is not None:
-            found.append(evidence)
+        if memo is not None:
+            memo_key = (id(statement), resource, context.carried)
+            if memo_key in memo:
+                applied = memo[memo_key]
+            else:
+                applied = memo[memo_key] = match_core(statement, resource, caller, context, has_boundary, False)
+        else:
+            applied = match_core(statement, resource, caller, context, has_boundary, explain)
+        if applied is not None:
+            found.append(evidence_of(applied, action_lower, resource, context) if explain else applied)
     return found
 
 
-def match_statement(statement: Statement, action_lower: str, resource: str, caller: Caller,
-                    context: Context, has_boundary: bool = False) -> StatementEvidence | None:
-    """Evidence when action, resource and principal match (conditions may still fail), else None."""
-    resource_entry = _resource_entry(statement, resource, context)
-    if resource_entry is None:
+def match_core(statement: Statement, resource: str, caller: Caller, context: Context,
+               has_boundary: bool = False, keep_results: bool = True) -> Applied | None:
+    """The statement's verdict for a request whose action it covers, or None when resource or principal
+    do not match. ``keep_results`` keeps every condition's result (a trace shows them all); without
+    it evaluation stops at the first condition that fails on a known value."""
+    if not _resource_covers(statement, resource, context):
         return None
-    principal_text = None
+    how = entry = None
     if statement.principal is not None:
         if statement.not_principal:
             # IAM user guide, "AWS JSON policy elements: NotPrincipal": a Deny with NotPrincipal always
             # denies an IAM principal that has a permissions boundary, whatever NotPrincipal lists.
             if statement.effect == "Deny" and has_boundary and caller.kind in ("user", "role", "role-session"):
-                principal_text = "NotPrincipal cannot exempt a caller with a permissions boundary"
+                how = NOT_PRINCIPAL_BOUNDARY
             elif excluded_by_not_principal(statement.principal, caller):
                 return None
-            elif statement.effect == "Allow":
-                # AWS's pages disagree (the element page advises against Allow with NotPrincipal, policies
-                # with it are accepted): kmstui applies it as written (tests/corpus/README.md, choices).
-                principal_text = "NotPrincipal does not list the caller (Allow with NotPrincipal, applied as written)"
             else:
-                principal_text = "NotPrincipal does not list the caller"
+                how = NOT_PRINCIPAL_ALLOW if statement.effect == "Allow" else NOT_PRINCIPAL
         else:
-            found = match_index(statement._principal_index, caller)
+            found: PrincipalMatch | None = match_index(statement._principal_index, caller)
             if found is None:
                 return None
-            principal_text = f"{found.entry} ({found.how})"
-    conditions = tuple(_condition(clause, context) for clause in statement.conditions)
+            how, entry = found.how, found.entry
+    if not statement.conditions:
+        return Applied(statement, how, entry, True, () if keep_results else None, None)
+    results: list[ClauseResult] = []
+    unknown_only = True
+    for clause in statement.conditions:
+        known = context.get(clause.key)
+        result = evaluate_clause(clause, known.values if known is not None else None, context.values)
+        results.append(result)
+        if not result.matched and known is not None:
+            unknown_only = False
+            if not keep_results:
+                break
+    failing = [r for r in results if not r.matched]
+    wants = None
+    if failing and unknown_only:
+        wants = "; ".join(f"{r.clause.key} {r.clause.operator_text} {', '.join(r.clause.values)}" for r in failing)
+    return Applied(statement, how, entry, not failing, tuple(results) if keep_results else None, wants)
+
+
+def evidence_of(applied: Applied, action_lower: str, resource: str, context: Context) -> StatementEvidence:
+    """The trace's view of a match: the Action and Resource entries that matched and every condition."""
+    statement = applied.statement
+    if applied.how in _NOT_PRINCIPAL_TEXT:
+        principal = _NOT_PRINCIPAL_TEXT[applied.how]
+    else:
+        principal = f"{applied.entry} ({applied.how})" if applied.how is not None else None
+    conditions = tuple(_condition(result, context) for result in applied.results or ())
     return StatementEvidence(
         source=statement.source, policy_kind=statement.kind, index=statement.index, sid=statement.sid,
         effect=statement.effect, action=_action_entry(statement, action_lower),
-        resource=resource_entry, principal=principal_text, conditions=conditions,
-        matched=all(c.result for c in conditions), statement=statement,
+        resource=_resource_entry(statement, resource, context), principal=principal, conditions=conditions,
+        matched=applied.matched, statement=statement, how=applied.how, wants=applied.wants,
     )
 
 
-def principal_how(evidence: StatementEvidence) -> str | None:
-    """``account``, ``user``, ``role``, … from the evidence's principal text."""
-    if evidence.principal is None or "(" not in evidence.principal:
-        return "not-principal" if evidence.principal else None
-    return evidence.principal.rsplit("(", 1)[1].rstrip(")")
-
-
-def _condition(clause, context: Context) -> ConditionEvidence:
+def _condition(result: ClauseResult, context: Context) -> ConditionEvidence:
+    clause = result.clause
     entry = context.get(clause.key)
-    result = evaluate_clause(clause, entry.values if entry else None, context.values)
-    note = result.note
     return ConditionEvidence(
         operator=clause.operator_text, key=clause.key, request_values=result.request_values,
         provenance=entry.provenance if entry else UNKNOWN, policy_values=clause.values,
-        result=result.matched, note=note,
+        result=result.matched, note=result.note,
     )
 
 
@@ -85,6 +146,10 @@ def _action_entry(statement: Statement, action_lower: str) -> str:
         if wildcard_match(action.lower(), action_lower):
             return action
     return statement.actions[0]
+
+
+def _resource_covers(statement: Statement, resource: str, context: Context) -> bool:
+    return _resource_entry(statement, resource, context) is not None
 
 
 def _resource_entry(statement: Statement, resource: str, context: Context) -> str | None:

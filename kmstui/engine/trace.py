@@ -45,6 +45,8 @@ class StatementEvidence:
     conditions: tuple[ConditionEvidence, ...]
     matched: bool  # all conditions hold
     statement: Any = field(default=None, repr=False, compare=False)  # the kmstui.policy.document.Statement
+    how: str | None = None  # how the Principal names the caller: user, role, account, any, not-principal, …
+    wants: str | None = None  # when only unknown context fails: "key Operator values; …"
 
     @property
     def lines(self) -> tuple[int, int] | None:
@@ -172,6 +174,27 @@ class Decision:
     @property
     def parts(self) -> tuple[PartDecision, ...]:
         return self.trace.parts
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What :func:`kmstui.engine.order.decide` returns: a Decision's verdict without its trace.
+
+    ``parts`` are PartDecisions with no steps and no suggestion; their ``door`` is the statement
+    (``kmstui.engine.matching.Applied``) or grant that allowed.
+    """
+
+    result: str
+    decided_by: str
+    deny_source: str | None
+    blocker: str | None
+    if_known: tuple[str, ...]
+    rejected: str | None
+    parts: tuple[PartDecision, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.result == ALLOWED
 
 
 def decision_to_dict(decision: Decision) -> dict[str, Any]:

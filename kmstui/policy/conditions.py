@@ -10,6 +10,8 @@ empty key, ``ForAnyValue`` false.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import base64
 import binascii
 import ipaddress
@@ -303,13 +305,26 @@ def _binary(value: str, policy: str) -> bool:
 
 
 def _ip(value: str, network: Any) -> bool:
+    address = _address(value)
+    if address is None:
+        return False
     try:
-        return ipaddress.ip_address(value.strip()) in network
+        return address in network if not isinstance(address, (ipaddress.IPv4Network, ipaddress.IPv6Network)) \
+            else address.subnet_of(network)
+    except TypeError:  # an IPv4 value against an IPv6 network, or the reverse
+        return False
+
+
+@lru_cache(maxsize=1024)
+def _address(value: str) -> Any:
+    """A request's address (or network), parsed once: the same aws:SourceIp is compared again and again."""
+    try:
+        return ipaddress.ip_address(value.strip())
     except ValueError:
         try:
-            return ipaddress.ip_network(value.strip(), strict=False).subnet_of(network)
-        except (ValueError, TypeError):
-            return False
+            return ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            return None
 
 
 def _arn_like(value: str, policy: str) -> bool:

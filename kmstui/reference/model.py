@@ -242,6 +242,10 @@ class Reference:
         return {action.name.lower(): frozenset((self.condition_key(k).name if self.condition_key(k) else k).lower()
                                                for k in action.condition_keys) for action in self.actions}
 
+    def carried_keys(self, action: Action) -> frozenset[str]:
+        """The condition keys (lower case, templates resolved) a request for ``action`` can carry."""
+        return self._keys_by_action.get(action.name.lower(), frozenset())
+
     def carries(self, action: Action, key: str) -> bool:
         """Whether a request for ``action`` can carry the condition key ``key`` (any case).
 
