@@ -213,3 +213,45 @@ def test_the_guard_allows_lookup_events_and_refuses_the_rest_of_cloudtrail(cloud
             call()
     assert _CloudTrail.seen == []  # refused before anything was sent
     assert client.lookup_events(MaxResults=5)["Events"]
+
+
+# -- README's examples ---------------------------------------------------------------------------
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def readme_examples() -> list[tuple[str, int]]:
+    """The `$ kmstui …` lines of README's "Start from the denial" section, with the exit each states."""
+    import re
+
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Start from the denial", 1)[1].split("\n### ", 1)[0]
+    found = []
+    for line in section.splitlines():
+        if line.startswith("$ kmstui "):
+            command, _, comment = line[2:].partition("   # ")
+            match = re.search(r"exit (\d)", comment)
+            found.append((command.strip(), int(match.group(1)) if match else 0))
+    return found
+
+
+def test_readme_has_the_examples() -> None:
+    assert len(readme_examples()) >= 6
+
+
+@pytest.mark.parametrize(("command", "code"), readme_examples())
+def test_readme_examples_run(command: str, code: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import shlex
+
+    monkeypatch.chdir(README.parent)
+    assert main(shlex.split(command)[1:]) == code
+    assert capsys.readouterr().out.strip()
+
+
+def test_readme_shows_what_the_first_example_prints(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(README.parent)
+    command = readme_examples()[0][0]
+    main(command.split()[1:])
+    printed = capsys.readouterr().out.splitlines()
+    shown = README.read_text(encoding="utf-8").split("The first prints, above the usual trace:\n\n```text\n", 1)[1].split("\n  …", 1)[0]
+    assert printed[: len(shown.splitlines())] == shown.splitlines()

@@ -15,10 +15,11 @@ decision is reused for requests that differ only in context keys no policy of th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from kmstui.engine.order import RequestError, evaluate
+from kmstui.engine.order import Request, RequestError, evaluate
 from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, REJECTED, Decision, GrantEvidence
 from kmstui.sources.cloudtrail import ALLOWED as CT_ALLOWED
 from kmstui.sources.cloudtrail import DENIED as CT_DENIED
@@ -83,16 +84,21 @@ def compare_message(message: DenialMessage, decision: Decision) -> tuple[bool, s
     return False, f"{says}; kmstui finds it implicitly denied, but {closed}"
 
 
+@lru_cache(maxsize=4096)
+def _parsed_message(text: str) -> DenialMessage | None:
+    try:
+        return parse_denial_message(text)
+    except DenialMessageError:
+        return None
+
+
 def compare_event(event: KmsEvent, decision: Decision, policies: Any = None, snapshot_created: str | None = None) -> Comparison:
     """CloudTrail's outcome for ``event`` beside the engine's ``decision``."""
     result = decision.result
     message = None
     message_agrees, message_note = None, ""
     if event.outcome == CT_DENIED and event.error_message:
-        try:
-            parsed = parse_denial_message(event.error_message)
-        except DenialMessageError:
-            parsed = None
+        parsed = _parsed_message(event.error_message)
         if parsed is not None and (parsed.denial is not None or parsed.principal):
             message = parsed
             message_agrees, message_note = compare_message(parsed, decision)
@@ -230,7 +236,8 @@ class Replayer:
             policies = self._policy_sets.setdefault((request.principal, event.resources), policies)
             found = self._questions[key] = (request, policies)
         request, policies = found
-        return replace(request, context=event.sourced_context()), policies
+        return Request(request.principal, request.action, request.resource, request.resource_account,
+                       event.sourced_context(), request.derive), policies
 
     def decide(self, event: KmsEvent) -> tuple[Decision, Any]:
         """The engine's decision for the event (reused for an identical request) and its PolicySet."""
@@ -238,10 +245,10 @@ class Replayer:
         reads = self._reads.get(id(policies))
         if reads is None:
             reads = self._reads[id(policies)] = _keys_read(policies)
-        relevant = tuple(sorted(
-            (name.lower(), tuple(value) if isinstance(value, list) else value)
-            for name, value in event.context.items()
-            if name.lower() in reads or name.lower().startswith("kms:encryptioncontext")))
+        relevant = frozenset(
+            (lower, tuple(value) if isinstance(value, list) else value)
+            for lower, value in ((name.lower(), value) for name, value in event.context.items())
+            if lower in reads or lower.startswith("kms:encryptioncontext"))
         cache_key = (id(policies), request.principal, request.action, request.resources, relevant)
         decision = self._decisions.get(cache_key)
         if decision is None:

@@ -15,11 +15,13 @@ This module reads; it decides nothing.
 
 from __future__ import annotations
 
+import calendar
 import gzip
 import os
 import stat
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -155,7 +157,7 @@ def records_of(data: Any, where: str) -> Iterator[Mapping[str, Any]]:
         raise CloudTrailError(f"{where}: expected a CloudTrail event, a log file or lookup-events output, found {type(data).__name__}")
     if isinstance(data.get("Records"), list):
         for index, item in enumerate(data["Records"]):
-            if not isinstance(item, Mapping):
+            if not isinstance(item, dict):
                 raise CloudTrailError(f"{where}: Records[{index}] is not an event object")
             yield item
         return
@@ -236,6 +238,12 @@ def _service_endpoint(invoked_by: str, region: str | None) -> str | None:
 
 
 def _epoch(timestamp: str) -> int | None:
+    if len(timestamp) == 20 and timestamp[4] == "-" and timestamp[10] == "T" and timestamp[19] == "Z":
+        try:  # CloudTrail's own form, without strptime's cost (a log has many)
+            return calendar.timegm((int(timestamp[:4]), int(timestamp[5:7]), int(timestamp[8:10]), int(timestamp[11:13]),
+                                    int(timestamp[14:16]), int(timestamp[17:19]), 0, 0, 0))
+        except ValueError:
+            pass
     try:
         moment = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
@@ -248,21 +256,36 @@ def _epoch(timestamp: str) -> int | None:
     return int(moment.timestamp())
 
 
+@lru_cache(maxsize=4096)
+def _carried(action_names: tuple[str, ...], key: str) -> bool:
+    """Whether requests for these actions carry the condition key (the reference's keys for the action)."""
+    from kmstui.reference.model import load_reference
+
+    reference = load_reference()
+    return any(reference.carries(reference.action(name), key) for name in action_names)
+
+
+@lru_cache(maxsize=1)
+def _builder_reference() -> Any:
+    from kmstui.reference.model import load_reference
+
+    return load_reference()
+
+
 class _Builder:
     """Context values, each with the event field it came from."""
 
     def __init__(self, action: str) -> None:
-        from kmstui.reference.model import load_reference
-
-        self.reference = load_reference()
+        self.reference = _builder_reference()
         self.action = self.reference.action(action) if action != "kms:ReEncrypt" else self.reference.action("kms:ReEncryptFrom")
         self.actions = ([self.action] if action != "kms:ReEncrypt" else
                         [self.reference.action("kms:ReEncryptFrom"), self.reference.action("kms:ReEncryptTo")])
+        self.names = tuple(a.name for a in self.actions if a is not None)
         self.context: dict[str, Any] = {}
         self.sources: dict[str, str] = {}
 
     def carried(self, key: str) -> bool:
-        return any(a is not None and self.reference.carries(a, key) for a in self.actions)
+        return _carried(self.names, key)
 
     def add(self, key: str, value: Any, where: str) -> None:
         if value is None or value == "" or value == []:
@@ -284,7 +307,7 @@ class _Builder:
         self.sources[key] = FROM + where
 
     def encryption_context(self, value: Any, where: str) -> None:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return
         for name, text in value.items():
             self.add(f"kms:EncryptionContext:{name}", str(text), where)
@@ -308,6 +331,9 @@ _PARAMETERS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+_PARAMETER_KEYS = {operation: dict(pairs) for operation, pairs in _PARAMETERS.items()}
+
+
 def event_of(record: Mapping[str, Any]) -> KmsEvent:
     """One KMS record as a request; raises :class:`CloudTrailError` for one kmstui cannot evaluate."""
     event_id = _text(record.get("eventID")) or "?"
@@ -318,14 +344,12 @@ def event_of(record: Mapping[str, Any]) -> KmsEvent:
     if event_type not in (None, "AwsApiCall"):
         raise CloudTrailError(f"a {event_type} (KMS acting on its own, not a call to authorize)")
     action = f"kms:{name}"
-    from kmstui.reference.model import load_reference
-
-    if name != "ReEncrypt" and load_reference().action(action) is None:
+    if name != "ReEncrypt" and _builder_reference().action(action) is None:
         raise CloudTrailError(f"{action} is not a KMS permission kmstui knows")
     region = _text(record.get("awsRegion"))
     recipient = _text(record.get("recipientAccountId"))
-    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), Mapping) else {}
-    parameters = record.get("requestParameters") if isinstance(record.get("requestParameters"), Mapping) else {}
+    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    parameters = record.get("requestParameters") if isinstance(record.get("requestParameters"), dict) else {}
     build = _Builder(action)
     notes: list[str] = []
     principal, via, session = _principal(identity, recipient, notes)
@@ -359,13 +383,13 @@ def event_of(record: Mapping[str, Any]) -> KmsEvent:
         build.add("aws:ViaAWSService", True, "userIdentity.invokedBy")
     elif identity.get("type") != "AWSService":
         build.add("aws:ViaAWSService", False, "no userIdentity.invokedBy")
-    if isinstance(record.get("tlsDetails"), Mapping):
+    if isinstance(record.get("tlsDetails"), dict):
         build.add("aws:SecureTransport", True, "tlsDetails")
     principal_id = _text(identity.get("principalId"))
     if principal_id and identity.get("type") in ("IAMUser", "AssumedRole", "FederatedUser", "Root"):
         build.add("aws:userid", principal_id, "userIdentity.principalId")
-    session_context = identity.get("sessionContext") if isinstance(identity.get("sessionContext"), Mapping) else {}
-    attributes = session_context.get("attributes") if isinstance(session_context.get("attributes"), Mapping) else {}
+    session_context = identity.get("sessionContext") if isinstance(identity.get("sessionContext"), dict) else {}
+    attributes = session_context.get("attributes") if isinstance(session_context.get("attributes"), dict) else {}
     mfa = attributes.get("mfaAuthenticated")
     if isinstance(mfa, str) and mfa.lower() in ("true", "false"):
         build.add("aws:MultiFactorAuthPresent", mfa.lower(), "userIdentity.sessionContext.attributes.mfaAuthenticated")
@@ -398,9 +422,11 @@ def event_of(record: Mapping[str, Any]) -> KmsEvent:
         build.encryption_context(parameters.get("encryptionContext"), "requestParameters.encryptionContext")
     if name in ("ListGrants", "RevokeGrant"):
         build.add("kms:GrantIsForAWSResource", via is not None, "userIdentity.invokedBy")
-    for field_name, key in _PARAMETERS["*"] + _PARAMETERS.get(name, ()):
-        if field_name in parameters:
-            build.add(key, parameters[field_name], f"requestParameters.{field_name}")
+    own = _PARAMETER_KEYS.get(name, {})
+    for field_name, value in parameters.items():
+        key = own.get(field_name) or _PARAMETER_KEYS["*"].get(field_name)
+        if key is not None:
+            build.add(key, value, f"requestParameters.{field_name}")
     tags = parameters.get("tags")
     if isinstance(tags, list):
         names = []
@@ -452,7 +478,7 @@ def _principal(identity: Mapping[str, Any], recipient: str | None, notes: list[s
     if kind == "AssumedRole":
         if arn:
             return arn, via, True
-        issuer = identity.get("sessionContext", {}).get("sessionIssuer", {}) if isinstance(identity.get("sessionContext"), Mapping) else {}
+        issuer = identity.get("sessionContext", {}).get("sessionIssuer", {}) if isinstance(identity.get("sessionContext"), dict) else {}
         role = _text(issuer.get("arn")) if isinstance(issuer, Mapping) else None
         if role:
             notes.append("the event names the role, not the session; evaluated as the role")
@@ -497,7 +523,7 @@ def _alias_name(text: str) -> str:
 
 def _resources(name: str, record: Mapping[str, Any], parameters: Mapping[str, Any], region: str | None,
                recipient: str | None, build: _Builder) -> tuple[tuple[str, ...], str]:
-    listed = [r for r in record.get("resources") or () if isinstance(r, Mapping) and isinstance(r.get("ARN"), str)]
+    listed = [r for r in record.get("resources") or () if isinstance(r, dict) and isinstance(r.get("ARN"), str)]
     keys = [r["ARN"] for r in listed if ":key/" in r["ARN"]]
     aliases = [r["ARN"] for r in listed if ":alias/" in r["ARN"]]
     partition = (keys + aliases)[0].split(":")[1] if keys + aliases else "aws"
