@@ -40,6 +40,9 @@ def add_matrix_parser(commands: Any) -> None:
                         "or groups (cryptographic, key-management, grants, tags)")
     parser.add_argument("--workers", type=int, metavar="N",
                         help=f"processes evaluating rows (default: one per CPU above {PARALLEL_CELLS} cells, else 1)")
+    from kmstui.cli.organization import add_organization_arguments
+
+    add_organization_arguments(parser)
 
 
 def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
@@ -49,7 +52,12 @@ def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
     from kmstui.sources.snapshot import SnapshotError
     from kmstui.sources.errors import SourceError
 
+    from kmstui.cli.organization import check_organization_options, organization_mode, run_organization
+
+    if organization_mode(args):
+        return run_organization(args, out, err)
     try:
+        check_organization_options(args)
         if bool(args.key) == bool(args.principal):
             raise InputError("give exactly one of --key KEY or --principal PRINCIPAL")
         if args.workers is not None and args.workers < 1:
