@@ -12,7 +12,7 @@ import pytest
 
 from kmstui import PolicyError, PolicySet, Request, evaluate, parse_policy
 from kmstui.analysis.findings import policy_findings
-from kmstui.engine.policy_set import parse_grants
+from kmstui.engine.key_data import parse_grants
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ALICE = "arn:aws:iam::111122223333:user/alice"
@@ -79,7 +79,7 @@ def test_key_policy_sids_put_key_policy_accepts() -> None:
 
 def test_grant_operations_that_do_not_exist_are_refused() -> None:
     grant = {"GrantId": "g1", "GranteePrincipal": ALICE, "Operations": ["Decrypt", "DecryptAll"]}
-    with pytest.raises(PolicyError, match="DecryptAll is not a grant operation"):
+    with pytest.raises(PolicyError, match="'DecryptAll' is not a grant operation"):
         parse_grants([grant], source="grants.json")
 
 

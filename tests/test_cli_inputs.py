@@ -84,7 +84,7 @@ def test_a_fifo_is_refused_unread(tmp_path: Path, capsys) -> None:
     ("--key-metadata", {"KeyMetadata": []}, "expected describe-key output"),
     ("--key-metadata", [{"Arn": KEY}], "expected describe-key output"),
     ("--aliases", {"Other": []}, "expected list-aliases output"),
-    ("--grants", {"Grants": [{"GranteePrincipal": ALICE, "Operations": ["Decrypt", "Nope"]}]}, "Nope is not a grant operation"),
+    ("--grants", {"Grants": [{"GranteePrincipal": ALICE, "Operations": ["Decrypt", "Nope"]}]}, "'Nope' is not a grant operation"),
 ])
 def test_saved_cli_output_of_the_wrong_shape_names_the_file(tmp_path: Path, capsys, flag: str, content, expected: str) -> None:
     policy = tmp_path / "key.json"

@@ -597,7 +597,7 @@ class _PolicySets:
             raise MatrixError(str(error).splitlines()[0]) from None
 
     def check_grants(self, key: Any) -> None:
-        from kmstui.engine.policy_set import parse_grants
+        from kmstui.engine.key_data import parse_grants
 
         parse_grants(key.grants, source=f"grants of {key.key_id}")
 

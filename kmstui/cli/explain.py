@@ -111,7 +111,7 @@ def _from_snapshot(args: argparse.Namespace) -> tuple[Any, Any]:
 def _from_files(args: argparse.Namespace) -> tuple[Any, Any]:
     from kmstui.cli.sources import max_bytes_of
     from kmstui.engine.order import PolicySet, Request
-    from kmstui.engine.policy_set import parse_aliases, parse_grants, parse_metadata, parse_tags
+    from kmstui.engine.key_data import parse_aliases, parse_grants, parse_metadata, parse_tags
 
     files = _Files(max_bytes_of(args))
     policies = PolicySet(
@@ -189,6 +189,10 @@ def _context(pairs: list[str], path: str | None, files: _Files) -> dict[str, Any
         data = files.json(path)
         if not isinstance(data, dict):
             raise InputError(f"{path}: the context file must be a JSON object of keys to values")
+        for key, value in data.items():
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, (str, int, float, bool)) for item in items):
+                raise InputError(f"{path}: {key}: a context value is a string, number or boolean, or a list of them")
         context.update(data)
     from_file = set(context)
     for pair in pairs:

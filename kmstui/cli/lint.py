@@ -84,6 +84,9 @@ def _collect(args: argparse.Namespace, err: TextIO) -> tuple[list[Finding], str]
         return lint_path(Path(args.path), err, max_bytes_of(args)), args.path
     snapshot = load_snapshot(args, err)  # says on stderr what could not be loaded
     what = "the demo account" if getattr(args, "demo", False) else (args.snapshot or "the account")
+    if snapshot.errors and not (snapshot.keys or snapshot.principals or snapshot.managed_policies or snapshot.org_policies):
+        raise InputError(f"{what}: nothing could be read ({len(snapshot.errors)} error"
+                         f"{'s' if len(snapshot.errors) != 1 else ''}; the first: {snapshot.errors[0].message})")
     return snapshot_findings(snapshot), what
 
 

@@ -86,8 +86,9 @@ def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
     else:
         render_text(matrix, out, allowed_only=args.allowed_only)
     failed = [row for row in matrix.rows if row.error]
-    for row in failed:  # a policy in the snapshot that does not parse: the matrix is incomplete
-        print(f"kmstui: error: {visible(row.label)}: {visible(row.error)}", file=err)
+    if failed:  # a policy in the snapshot that does not parse: the matrix is incomplete (its rows show !)
+        more = f" (and {len(failed) - 1} more row{'s' if len(failed) > 2 else ''})" if len(failed) > 1 else ""
+        print(f"kmstui: error: {visible(failed[0].label)}: {visible(failed[0].error)}{more}", file=err)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-from kmstui.policy.document import Policy, PolicyError, parse_policy
+from kmstui.engine.key_data import parse_aliases, parse_grants, parse_metadata, parse_tags
+from kmstui.policy.document import Policy, parse_policy
 
 
 def _is_per_key_map(value: Any) -> bool:
@@ -112,77 +113,3 @@ def _levels(levels: Sequence[Sequence[Any]], kind: str, label: str) -> tuple[tup
         items = level if isinstance(level, (list, tuple)) else [level]
         parsed.append(tuple(parse_policy(p, kind, f"{label} level {depth + 1} policy {i + 1}") for i, p in enumerate(items)))
     return tuple(parsed)
-
-
-def parse_grants(value: Any, source: str = "grants") -> tuple[dict[str, Any], ...]:
-    """``list-grants`` entries (or the whole output), checked for what the engine reads."""
-    if isinstance(value, Mapping) and "Grants" in value:
-        value = value["Grants"]
-    if not isinstance(value, (list, tuple)):
-        raise PolicyError(source, None, "Grants", "must be a list of list-grants entries")
-    known = _grant_operations()
-    for index, grant in enumerate(value):
-        if not isinstance(grant, Mapping) or not isinstance(grant.get("Operations"), list):
-            raise PolicyError(source, None, f"Grants[{index}]", "each grant needs an Operations list")
-        unknown = next((o for o in grant["Operations"] if o not in known), None)
-        if unknown is not None:
-            raise PolicyError(source, None, f"Grants[{index}].Operations",
-                              f"{unknown} is not a grant operation (KMS takes {', '.join(sorted(known))})")
-        if not (grant.get("GranteePrincipal") or grant.get("GranteeServicePrincipal") or grant.get("RetiringPrincipal")):
-            raise PolicyError(source, None, f"Grants[{index}]", "a grant needs a GranteePrincipal")
-    return tuple(dict(g) for g in value)
-
-
-def _grant_operations() -> frozenset[str]:
-    """CreateGrant's Operations, as the reference records them (botocore's GrantOperation enum)."""
-    from kmstui.reference.model import load_reference
-
-    key = load_reference().condition_key("kms:GrantOperations")
-    return frozenset(key.valid_values if key and key.valid_values else ())
-
-
-def parse_tags(value: Any, source: str = "key tags") -> dict[str, str]:
-    """A key's tags: ``list-resource-tags`` output (TagKey/TagValue), its Tags list, or an object."""
-    if isinstance(value, Mapping) and "Tags" in value:
-        value = value["Tags"]
-    if isinstance(value, list):
-        tags = {}
-        for index, tag in enumerate(value):
-            if not (isinstance(tag, Mapping) and isinstance(tag.get("TagKey"), str) and isinstance(tag.get("TagValue"), str)):
-                hint = " (IAM's Key/Value tags? KMS's list-resource-tags writes TagKey and TagValue)" if (
-                    isinstance(tag, Mapping) and "Key" in tag) else ""
-                raise PolicyError(source, None, f"Tags[{index}]", "expected an object with TagKey and TagValue strings" + hint)
-            tags[tag["TagKey"]] = tag["TagValue"]
-        return tags
-    if isinstance(value, Mapping) and all(isinstance(v, (str, int, float, bool)) for v in value.values()):
-        return {str(k): str(v) for k, v in value.items()}
-    raise PolicyError(source, None, "Tags", "expected list-resource-tags output or an object of tag keys to values")
-
-
-def parse_metadata(value: Any, source: str = "key metadata") -> dict[str, Any]:
-    """A key's metadata: ``describe-key`` output or its KeyMetadata object."""
-    if isinstance(value, Mapping) and "KeyMetadata" in value:
-        value = value["KeyMetadata"]
-    if not isinstance(value, Mapping):
-        raise PolicyError(source, None, "KeyMetadata", "expected describe-key output (an object with KeyMetadata)")
-    arn = value.get("Arn")
-    if arn is not None and not (isinstance(arn, str) and arn.startswith("arn:") and ":key/" in arn):
-        raise PolicyError(source, None, "KeyMetadata.Arn", "expected a key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)")
-    return dict(value)
-
-
-def parse_aliases(value: Any, source: str = "aliases") -> tuple[dict[str, Any], ...]:
-    """``list-aliases`` output or its Aliases list: entries with an AliasName."""
-    if isinstance(value, Mapping):
-        if "Aliases" not in value:
-            raise PolicyError(source, None, "Aliases", "expected list-aliases output (an object with an Aliases list)")
-        value = value["Aliases"]
-    if not isinstance(value, (list, tuple)):
-        raise PolicyError(source, None, "Aliases", "expected a list of list-aliases entries")
-    for index, alias in enumerate(value):
-        if not isinstance(alias, Mapping) or not isinstance(alias.get("AliasName"), str):
-            raise PolicyError(source, None, f"Aliases[{index}]", "each alias needs an AliasName string")
-        for name in ("AliasArn", "TargetKeyId"):
-            if alias.get(name) is not None and not isinstance(alias[name], str):
-                raise PolicyError(source, None, f"Aliases[{index}].{name}", "must be a string")
-    return tuple(dict(a) for a in value)

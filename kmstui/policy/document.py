@@ -18,6 +18,7 @@ from typing import Any
 
 from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condition
 from kmstui.policy.locations import LazyLocations
+from kmstui.outside_text import visible
 from kmstui.policy.json_text import JsonTextError, load_json_text
 from kmstui.policy.patterns import Glob, Template, compile_glob, has_wildcard, parse_template
 from kmstui.policy.principals import PrincipalIndex, index_principal, normalize_aws_principal
@@ -32,8 +33,8 @@ _ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction"
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _IAM_SID_KINDS = frozenset({"identity", "boundary", "session"})
 _IAM_SID = re.compile(r"^[A-Za-z0-9]*$")
-# The characters PutKeyPolicy accepts in a key policy (KMS API reference, PutKeyPolicy, Policy).
-_KEY_POLICY_TEXT = re.compile(r"^[\t\n\r\u0020-\u007e\u00a0-\u00ff]*$")
+# The characters PutKeyPolicy refuses in a key policy (KMS API reference, PutKeyPolicy, Policy).
+_KEY_POLICY_REFUSED = re.compile(r"[^\t\n\r\u0020-\u007e\u00a0-\u00ff]")
 _ACTION = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$")
 
 
@@ -42,7 +43,7 @@ class PolicyError(ValueError):
 
     def __init__(self, source: str, line: int | None, element: str, problem: str) -> None:
         where = f"{source}, line {line}" if line else source
-        super().__init__(f"{where}, {element}: {problem}")
+        super().__init__(visible(f"{where}, {element}: {problem}"))  # names from the policy: controls spelled out
         self.source, self.line, self.element, self.problem = source, line, element, problem
 
 
@@ -205,10 +206,12 @@ def _build(data: Any, kind: str, source: str, text: str | None, locations: LazyL
         if key not in _TOP:
             raise PolicyError(source, locations.top_keys.get(key, 1), key, f"unknown top-level element {key!r}{_did_you_mean(key, _TOP)}")
     version = data.get("Version")
-    if version is not None and version not in VERSIONS:
+    if "Version" in data and version not in VERSIONS:
         raise PolicyError(source, locations.top_keys.get("Version", 1), "Version", f"must be 2012-10-17 or 2008-10-17, not {version!r}")
     if "Statement" not in data:
         raise PolicyError(source, 1, "Statement", "the policy has no Statement")
+    if kind == "key_policy":
+        _put_key_policy_characters(data, text, source)
     raw = data["Statement"]
     if isinstance(raw, dict):
         raw_statements = [raw]
@@ -253,10 +256,7 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         raise fail("Sid", f"must be a string, not {_type_name(sid)}", "Sid")
     if sid and kind in _IAM_SID_KINDS and not _IAM_SID.match(sid):
         raise fail("Sid", f"{sid!r}: in IAM policies a Sid holds only letters A-Z, a-z and digits 0-9", "Sid")
-    if sid and kind == "key_policy" and not _KEY_POLICY_TEXT.match(sid):
-        bad = next(c for c in sid if not _KEY_POLICY_TEXT.match(c))
-        raise fail("Sid", f"U+{ord(bad):04X} is a character PutKeyPolicy refuses: a key policy holds printable ASCII and "
-                   "Latin-1 characters (U+0020 to U+00FF), tab, line feed and carriage return only", "Sid")
+
     if "Effect" not in raw:
         raise fail("Effect", "the statement has no Effect (Allow or Deny)")
     effect = raw["Effect"]
@@ -346,6 +346,42 @@ def _principal(value: Any, element: str, fail: Any) -> dict[str, tuple[str, ...]
     if not parsed:
         raise fail(element, "names no principal", element)
     return parsed
+
+
+def _put_key_policy_characters(data: Any, text: str | None, source: str) -> None:
+    """PutKeyPolicy takes printable ASCII and Latin-1 (U+0020 to U+00FF), tab, line feed and carriage
+    return only (KMS API reference, PutKeyPolicy, Policy): anything else in a key policy is refused,
+    in its text or in a string as JSON decodes it (``"\\u2603"`` is the character itself)."""
+    if text is not None and "\\u" not in text and not _KEY_POLICY_REFUSED.search(text):
+        return  # the common case: nothing refused, and no escapes that could decode to something refused
+    found = _refused_in_strings(data)
+    if found is None:
+        return
+    char, element = found
+    raw = text.find(char) if text is not None else -1
+    line = text.count("\n", 0, raw) + 1 if text is not None and raw >= 0 else None
+    raise PolicyError(source, line, element, f"U+{ord(char):04X} is a character PutKeyPolicy refuses: a key "
+                      "policy holds printable ASCII and Latin-1 characters (U+0020 to U+00FF), tab, line feed and "
+                      "carriage return only")
+
+
+def _refused_in_strings(data: Any) -> tuple[str, str] | None:
+    """The first refused character in a key or string of the document, and where (``Statement[0].Sid``)."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            found = _KEY_POLICY_REFUSED.search(value)
+            if found is not None:
+                return found.group(), path or "Policy"
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                where = f"{path}.{key}" if path else str(key)
+                stack.append((item, where))
+                stack.append((key, where))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(value))))
+    return None
 
 
 def _type_name(value: Any) -> str:

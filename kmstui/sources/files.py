@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kmstui.engine.policy_set import parse_grants
+from kmstui.engine.key_data import parse_aliases, parse_grants, parse_metadata
 from kmstui.policy.document import PolicyError, parse_policy
 from kmstui.sources.snapshot import (FORMAT, InlinePolicy, Key, LoadError, ManagedPolicy, OrgPolicy, Principal, Snapshot,
                              SnapshotError)
@@ -380,6 +380,7 @@ def _describe_key(data: dict[str, Any], path: str) -> FileParts:
     """``aws kms describe-key``: the metadata conditions read (KeyManager, KeySpec, Origin, …)."""
     metadata = _obj(data["KeyMetadata"], "KeyMetadata")
     arn = _key_arn(metadata.get("Arn"), "KeyMetadata.Arn")
+    _checked(parse_metadata, metadata, path)
     folder = _key_folder(path)
     if folder is not None and folder != _key_id(arn):
         raise _Shape("KeyMetadata.Arn", f"describes key {_key_id(arn)}, but the file is in the folder of key {folder}")
@@ -397,6 +398,7 @@ def _list_aliases(data: dict[str, Any], path: str) -> FileParts:
             raise _Shape(f"{where}.AliasName", f"{name!r} does not start with alias/")
         if "TargetKeyId" in entry:
             _str(entry["TargetKeyId"], f"{where}.TargetKeyId")
+        _checked(parse_aliases, [entry], path, ("Aliases[0]", where))
         aliases.append((entry, path))
     return FileParts(aliases=aliases)
 
@@ -409,10 +411,7 @@ def _list_grants(data: dict[str, Any], path: str) -> FileParts:
         where = f"Grants[{index}]"
         grant = _obj(entry, where)
         _strings(grant.get("Operations", []), f"{where}.Operations")
-        try:
-            parse_grants([grant], source=path)
-        except PolicyError as error:
-            raise _Shape(error.element.replace("Grants[0]", where), error.problem) from None
+        _checked(parse_grants, [grant], path, ("Grants[0]", where))
         if "Constraints" in grant and grant["Constraints"] is not None:
             _obj(grant["Constraints"], f"{where}.Constraints")
         key_id, arn = _grant_key(grant.get("KeyId"), folder, where)
@@ -590,6 +589,15 @@ def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
         raise _Shape(where, f"{_a(value)}; expected a list")
     return value
+
+
+def _checked(parse: Any, value: Any, path: str, rename: tuple[str, str] = ("", "")) -> Any:
+    """One of the engine's checks of KMS data (kmstui.engine.key_data), its error as this file's."""
+    try:
+        return parse(value, source=path)
+    except PolicyError as error:
+        element = error.element.replace(*rename) if rename[0] else error.element
+        raise _Shape(element, error.problem) from None
 
 
 def _str(value: Any, where: str) -> str:

@@ -489,11 +489,28 @@ class _Fields:
         metadata = entry.get("metadata", {})
         if not isinstance(metadata, Mapping):
             raise self.fail(f"{path}.metadata", "an object (describe-key's KeyMetadata)", metadata)
-        return Key(arn=arn, metadata=dict(metadata), policy=self.optional_text(entry.get("policy"), f"{path}.policy"),
-                   tags=self.tags(entry.get("tags", {}), f"{path}.tags"),
-                   aliases=self.dicts(entry.get("aliases", []), f"{path}.aliases"),
-                   grants=self.dicts(entry.get("grants", []), f"{path}.grants"),
-                   origin=self.text(entry.get("origin", ""), f"{path}.origin"))
+        key = Key(arn=arn, metadata=dict(metadata), policy=self.optional_text(entry.get("policy"), f"{path}.policy"),
+                  tags=self.tags(entry.get("tags", {}), f"{path}.tags"),
+                  aliases=self.dicts(entry.get("aliases", []), f"{path}.aliases"),
+                  grants=self.dicts(entry.get("grants", []), f"{path}.grants"),
+                  origin=self.text(entry.get("origin", ""), f"{path}.origin"))
+        self.kms_data(key, path)
+        return key
+
+    def kms_data(self, key: Key, path: str) -> None:
+        """The key's metadata, aliases and grants as the engine checks them (kmstui.engine.key_data)."""
+        from kmstui.engine.key_data import parse_aliases, parse_grants, parse_metadata
+        from kmstui.policy.document import PolicyError
+
+        checks = [(parse_grants, key.grants, "grants", "Grants"), (parse_aliases, key.aliases, "aliases", "Aliases")]
+        if key.metadata:
+            checks.append((parse_metadata, key.metadata, "metadata", "KeyMetadata"))
+        for parse, value, field_name, element in checks:
+            try:
+                parse(value)
+            except PolicyError as error:
+                inner = error.element.removeprefix(element)
+                raise SnapshotError(f"{self.source}: {path}.{field_name}{inner}: {error.problem}") from None
 
     def principal(self, value: Any, path: str) -> Principal:
         names = {"arn", "kind", "name", "inline_policies", "managed_policies", "groups", "boundary", "tags", "origin"}
@@ -520,6 +537,9 @@ class _Fields:
 
     def org(self, value: Any, path: str) -> OrgPolicy:
         entry = self.obj(value, path, {"id", "name", "kind", "document", "origin"}, {"id", "name", "kind", "document"})
+        if entry["kind"] not in ("scp", "rcp"):
+            raise SnapshotError(f"{self.source}: {path}.kind: expected scp or rcp, found {_kind(entry['kind'])}"
+                                + (f" {entry['kind']!r}" if isinstance(entry["kind"], str) else ""))
         return OrgPolicy(**{name: self.text(entry.get(name, ""), f"{path}.{name}")
                             for name in ("id", "name", "kind", "document", "origin")})
 

@@ -18,7 +18,7 @@ import json
 
 from kmstui.outside_text import outside_text, visible
 from kmstui.policy.document import PolicyError, parse_policy
-from kmstui.engine.policy_set import parse_grants
+from kmstui.engine.key_data import parse_grants
 
 
 class PolicyEditorScreen(ModalScreen[tuple[str, str] | None]):
