@@ -100,3 +100,36 @@ def test_advice_adds_no_allowed_if_note_the_verdict_did_not_find() -> None:
                                  "Condition": {"StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}}}])
     decision = evaluate(Request("arn:aws:iam::111122223333:user/Alice", "kms:Encrypt", KEY), policies)
     assert decision.result == "ImplicitlyDenied" and decision.if_known == ()
+
+
+PRINCIPAL_ENTRIES = [
+    {"AWS": "arn:aws:iam::111122223333:root"}, {"AWS": "111122223333"}, {"AWS": "*"}, "*",
+    {"AWS": "arn:aws:iam::111122223333:user/Alice"}, {"AWS": "arn:aws:iam::111122223333:role/ExampleRole"},
+    {"AWS": "arn:aws:iam::111122223333:role/path/ExampleRole"}, {"AWS": "arn:aws:sts::111122223333:assumed-role/ExampleRole/s1"},
+    {"AWS": "arn:aws:iam::444455556666:root"}, {"AWS": "arn:aws:iam::444455556666:role/ExternalRole"},
+    {"Service": "s3.amazonaws.com"}, {"Service": "*"}, {"Federated": "cognito-identity.amazonaws.com"},
+]
+CALLERS = ["arn:aws:iam::111122223333:user/Alice", "arn:aws:sts::111122223333:assumed-role/ExampleRole/s1",
+           "arn:aws:iam::111122223333:role/ExampleRole", "arn:aws:sts::444455556666:assumed-role/ExternalRole/s2",
+           "arn:aws:iam::111122223333:root", "s3.amazonaws.com", "arn:aws:iam::444455556666:user/Bob"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Allow", "Allow", "Deny"]), st.sampled_from(PRINCIPAL_ENTRIES),
+                          st.booleans(), st.sampled_from(["kms:Decrypt", "kms:*", "kms:Encrypt"])), min_size=16, max_size=40),
+       st.sampled_from(CALLERS), st.sampled_from(["kms:Decrypt", "kms:Encrypt"]))
+def test_the_principal_index_of_a_big_key_policy_changes_no_verdict(statements, caller: str, action: str) -> None:
+    """Policies of 16 statements or more are consulted through an index of the identities they name."""
+    import kmstui.policy.document as document
+
+    body = [{"Effect": effect, ("NotPrincipal" if negated and principal != "*" else "Principal"): principal,
+             "Action": acts, "Resource": "*"} for effect, principal, negated, acts in statements]
+    policy = {"Version": "2012-10-17", "Statement": body}
+    indexed = verdict_of(evaluate(Request(caller, action, KEY), PolicySet(key_policy=policy)))
+    saved = document._INDEX_FROM
+    document._INDEX_FROM = 10**9  # scan every statement
+    try:
+        scanned = verdict_of(evaluate(Request(caller, action, KEY), PolicySet(key_policy=policy)))
+    finally:
+        document._INDEX_FROM = saved
+    assert indexed == scanned

@@ -57,7 +57,7 @@ def applicable(policy: Policy, effect: str, action_lower: str, resource: str, ca
     covering several columns is matched once (for each set of condition keys the actions carry).
     """
     found = []
-    for statement in policy.statements_for(action_lower, effect):
+    for statement in policy.candidates(action_lower, effect, caller):
         if memo is not None:
             memo_key = (id(statement), resource, context.carried)
             if memo_key in memo:

@@ -21,7 +21,7 @@ from kmstui.policy.locations import LazyLocations
 from kmstui.outside_text import visible
 from kmstui.policy.json_text import JsonTextError, load_json_text
 from kmstui.policy.patterns import Glob, Template, compile_glob, has_wildcard, parse_template
-from kmstui.policy.principals import PrincipalIndex, index_principal, normalize_aws_principal
+from kmstui.policy.principals import Caller, PrincipalIndex, index_principal, normalize_aws_principal
 
 KINDS = ("identity", "key_policy", "boundary", "session", "scp", "rcp", "vpc_endpoint")
 KIND_LABELS = {"identity": "identity policy", "key_policy": "key policy", "boundary": "permissions boundary",
@@ -109,6 +109,7 @@ class Policy:
         self.statements = statements
         self.text = text
         self._by_action: dict[tuple[str, str | None], tuple[Statement, ...]] = {}
+        self._by_principal: dict[tuple[str, str | None], _PrincipalStatements] = {}
 
     def __repr__(self) -> str:
         return f"Policy({self.source!r}, {self.kind}, {len(self.statements)} statements)"
@@ -123,11 +124,57 @@ class Policy:
             self._by_action[(action_lower, effect)] = found
         return found
 
+    def candidates(self, action_lower: str, effect: str | None, caller: Caller) -> tuple[Statement, ...]:
+        """The statements of :meth:`statements_for` that could name ``caller``, in policy order.
+
+        A key policy of 20,000 statements naming 20,000 roles is consulted for one role a few times,
+        not 20,000: its statements are indexed by the identities their Principal names. The index
+        only narrows; the matcher still checks each candidate's Principal.
+        """
+        statements = self.statements_for(action_lower, effect)
+        if len(statements) < _INDEX_FROM:
+            return statements
+        index = self._by_principal.get((action_lower, effect))
+        if index is None:
+            index = self._by_principal[(action_lower, effect)] = _PrincipalStatements(statements)
+        return index.for_caller(caller)
+
     @cached_property
     def warnings(self) -> tuple[str, ...]:
         from kmstui.policy.warnings import policy_warnings
 
         return tuple(policy_warnings(self))
+
+
+_INDEX_FROM = 16  # fewer statements than this are simply scanned
+
+
+class _PrincipalStatements:
+    """Statements by the identities their Principal names (a superset of match_index's answers)."""
+
+    def __init__(self, statements: tuple[Statement, ...]) -> None:
+        self.open: list[tuple[int, Statement]] = []  # no Principal, NotPrincipal, "*": every caller
+        self.named: dict[str, list[tuple[int, Statement]]] = {}
+        for position, statement in enumerate(statements):
+            index = statement._principal_index
+            if index is None or index.any or "*" in index.services:
+                self.open.append((position, statement))
+                continue
+            names = set(index.aws) | set(index.federated) | set(index.services)
+            names |= {f"role:{account}:{name}" for account, name in index.roles}
+            for name in names:
+                self.named.setdefault(name, []).append((position, statement))
+
+    def for_caller(self, caller: Caller) -> tuple[Statement, ...]:
+        keys = [caller.arn, caller.arn.lower()]
+        if caller.account_arn:
+            keys.append(caller.account_arn)
+        if caller.kind in ("role", "role-session"):
+            keys.append(f"role:{caller.account or ''}:{caller.name}")
+        found = dict(self.open)
+        for key in keys:
+            found.update(self.named.get(key, ()))
+        return tuple(found[position] for position in sorted(found))
 
 
 def parse_policy(document: Any, kind: str = "identity", source: str = "policy") -> Policy:
