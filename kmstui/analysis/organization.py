@@ -344,7 +344,7 @@ class OrganizationRun:
         if client is None:
             if self.scheduler is not None:
                 try:
-                    client = Client(self.scheduler, timeout=30)
+                    client = Client(self.scheduler, timeout=10)
                 except (OSError, TimeoutError) as error:
                     raise OrganizationError(f"cannot reach the Dask scheduler {self.scheduler}: {_one_line(error)}") from None
             else:

@@ -20,7 +20,8 @@ def add_organization_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("an organisation (one snapshot per account)")
     group.add_argument("--organization", metavar="DIR",
                        help="every key of every account × the principals of any account its policies may allow, "
-                       "from a folder of snapshots (one *.json file or sub-folder per account); writes JSON lines")
+                       "from a folder of snapshots (one *.json file or sub-folder per account); writes JSON lines. Runs on a Dask "
+                       "LocalCluster of --workers processes (default 2) when Dask is installed; --workers 1: this process")
     group.add_argument("--scheduler", metavar="ADDRESS",
                        help="with --organization: run on this Dask scheduler (tcp://HOST:PORT) instead of a LocalCluster")
     group.add_argument("--output", metavar="FILE",
