@@ -225,3 +225,34 @@ async def test_notifications_do_not_stack() -> None:
             app.notify(f"message {n}")
         await pilot.pause()
         assert len(app._notifications) == 1
+
+
+async def test_a_concrete_condition_key_finds_its_template_as_the_cli_does(reference) -> None:
+    """`/ kms:EncryptionContext:Department` on the keys tab lists its template; on the actions tab,
+    where no action matches, enter shows the keys tab with it (as `kmstui reference` resolves it)."""
+    query = "kms:EncryptionContext:Department"
+    assert [h.name for h in reference.search(query)] == ["kms:EncryptionContext:context-key"]
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.screen
+        await pilot.press("c", "slash", *query)
+        await pilot.pause()
+        keys_table = screen.query_one("#keys-table", NameTable)
+        assert names(keys_table) == ["kms:EncryptionContext:context-key"]
+        await pilot.press("escape", "a", "slash", *query)
+        await pilot.pause()
+        assert names(screen.query_one("#actions-table", NameTable)) == []
+        assert "1 condition key does · enter shows" in screen.query_one("#actions-pane").border_subtitle
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one("TabbedContent").active == "keys"
+        assert app.focused is keys_table and keys_table.current_name == "kms:EncryptionContext:context-key"
+        assert screen.query_one(KeyDetails).border_title == "kms:EncryptionContext:context-key"
+
+
+async def test_a_misspelled_name_is_offered_its_correction() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("slash", *"kms:Decrpyt")
+        await pilot.pause()
+        assert "did you mean kms:Decrypt?" in app.screen.query_one("#actions-pane").border_subtitle

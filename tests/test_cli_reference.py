@@ -101,3 +101,12 @@ def test_piped_output_does_not_wrap_rows() -> None:
     rows = [line for line in result.stdout.splitlines() if line.startswith("kms:ViaService")]
     assert len(rows) == 1 and "service" in rows[0].lower()
     assert all(line == line.rstrip() for line in result.stdout.splitlines())
+
+
+def test_a_concrete_condition_key_and_a_misspelling(capsys) -> None:
+    code, out = run("kms:EncryptionContext:Department")
+    assert code == 0 and out.startswith("kms:EncryptionContext:context-key")
+    code = main(["reference", "kms:Decrpyt"])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == ("kmstui: error: nothing in the KMS reference matches 'kms:Decrpyt'; "
+                                               "did you mean kms:Decrypt?")

@@ -43,16 +43,14 @@ def run_reference(args: argparse.Namespace, out: TextIO) -> int:
             console.print(reference_text.condition_key_entry(ref, exact))
         return EXIT_OK
 
-    action_hits = [] if args.keys else [a for a, _ in ref.search_actions(args.query, actions)]
-    key_hits = [] if filtered else [k for k, _ in ref.search_condition_keys(args.query)]
-    if action_hits and key_hits:  # keep the better tier, as the app's filter does
-        tiers = {h.kind: h.match.tier for h in ref.search(args.query)}
-        if tiers.get("action", 9) < tiers.get("condition_key", 9):
-            key_hits = []
-        elif tiers.get("condition_key", 9) < tiers.get("action", 9):
-            action_hits = []
-    if not action_hits and not key_hits:
-        raise UsageError(f"nothing in the KMS reference matches {args.query!r}")
+    # The app's `/` filters use the same matcher (Reference.search): the better tier of the two kinds.
+    hits = ref.search(args.query, actions=[] if args.keys else actions, condition_keys=not filtered)
+    action_hits = [h.item for h in hits if isinstance(h.item, Action)]
+    key_hits = [h.item for h in hits if isinstance(h.item, ConditionKey)]
+    if not hits:
+        close = ref.suggest(args.query)
+        hint = f"; did you mean {close}?" if close else ""
+        raise UsageError(f"nothing in the KMS reference matches {args.query!r}{hint}")
     if args.json:
         print_json([_record(ref, item) for item in [*action_hits, *key_hits]], out)
         return EXIT_OK

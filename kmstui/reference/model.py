@@ -305,27 +305,75 @@ class Reference:
             result.append(action)
         return result
 
+    # One matcher for the CLI's QUERY and the app's `/` filters: both call these.
+
     def search_actions(self, query: str, actions: Iterable[Action] | None = None) -> list[tuple[Action, fuzzy.Match]]:
         """Actions whose name matches ``query`` (see :mod:`kmstui.reference.fuzzy`), best first."""
         pool = self.actions if actions is None else actions
-        return fuzzy.best_matches(query, pool, lambda a: a.name)
+        return fuzzy.best_matches(query.strip(), pool, lambda a: a.name)
 
     def search_condition_keys(self, query: str) -> list[tuple[ConditionKey, fuzzy.Match]]:
-        """Condition keys whose name matches ``query``, best first."""
-        return fuzzy.best_matches(query, self.condition_keys, lambda k: k.name)
+        """Condition keys whose name matches ``query``, best first.
 
-    def search(self, query: str) -> list[SearchHit]:
-        """Actions and condition keys matching ``query``, best tier only, best first."""
-        hits = [SearchHit("action", a, m) for a, m in self.search_actions(query)]
-        hits += [SearchHit("condition_key", k, m) for k, m in self.search_condition_keys(query)]
+        A concrete key names its template as exactly as the template's own name does:
+        ``kms:EncryptionContext:Department`` finds ``kms:EncryptionContext:context-key`` first, the
+        fixed part of the name marked, as :meth:`condition_key` resolves it.
+        """
+        wanted = query.strip()
+        found = fuzzy.best_matches(wanted, self.condition_keys, lambda k: k.name)
+        template = self._template_of(wanted)
+        if template is None or any(key is template for key, _ in found):
+            return found
+        exact = fuzzy.Match(fuzzy.SUBSTRING, 3.0, tuple(range(_fixed_prefix(template.name, wanted))))
+        return [(template, exact), *(pair for pair in found if pair[1].tier == fuzzy.SUBSTRING)]
+
+    def _template_of(self, name: str) -> ConditionKey | None:
+        """The template a concrete key name instantiates (not a key named exactly so)."""
+        if not name or name.lower() in self._keys_by_name:
+            return None
+        return next((t for t in self._templates if t.matches(name)), None)
+
+    def search(self, query: str, actions: Iterable[Action] | None = None,
+               condition_keys: bool = True) -> list[SearchHit]:
+        """Actions (of ``actions``, default all) and condition keys matching ``query``: the best tier
+        of the two kinds together only, best first. ``condition_keys=False`` searches actions only."""
+        hits = [SearchHit("action", a, m) for a, m in self.search_actions(query, actions)]
+        if condition_keys:
+            hits += [SearchHit("condition_key", k, m) for k, m in self.search_condition_keys(query)]
         if not hits:
             return []
         best = min(h.match.tier for h in hits)
         return sorted((h for h in hits if h.match.tier == best), key=lambda h: h.match.sort_key)
 
+    def suggest(self, query: str) -> str | None:
+        """The action or condition key ``query`` most likely misspells (``kms:Decrpyt``), if any."""
+        import difflib
+
+        wanted = query.strip().lower()
+        if not wanted:
+            return None
+        names = {a.name.lower(): a.name for a in self.actions}
+        names |= {k.name.lower(): k.name for k in self.condition_keys}
+        candidates = list(names) if wanted.startswith(("kms:", "aws:")) else [n.split(":", 1)[-1] for n in names]
+        close = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.75)
+        if not close:
+            return None
+        full = close[0] if close[0] in names else next(n for n in names if n.split(":", 1)[-1] == close[0])
+        return names[full]
+
     def lookup(self, query: str) -> Action | ConditionKey | None:
         """The one action or condition key ``query`` names exactly (any case), if any."""
         return self.action(query) or self.condition_key(query)
+
+
+def _fixed_prefix(template: str, concrete: str) -> int:
+    """How many leading characters the template's name and the concrete name share (any case)."""
+    count = 0
+    for a, b in zip(template.lower(), concrete.lower()):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _normalise(value: str | None, aliases: Mapping[str, str], what: str) -> str | None:

@@ -140,14 +140,28 @@ condition key in the details jumps to it, `esc` jumps back.
         return str(len(self.reference.actions_for_condition_key(key.name)))
 
     def _count(self, tab: str, shown: int, total: int, query: str) -> None:
-        """Say how many rows show, in the pane's bottom border."""
+        """Say how many rows show, in the pane's bottom border; when none, what the other tab or a
+        close name offers (the CLI's `kmstui reference QUERY` answers from the same matcher)."""
         pane = self.query_one(f"#{tab}-pane")
         if not shown:
-            pane.border_subtitle = f"nothing matches “{query}” · esc clears"
+            pane.border_subtitle = f"nothing matches “{query}”{self._elsewhere(tab, query)} · esc clears"
         elif query.strip():
             pane.border_subtitle = f"{shown} of {total} match “{query}”"
         else:
             pane.border_subtitle = f"{total} · / to filter"
+
+    def _other_tab_hits(self, tab: str, query: str) -> int:
+        if tab == "actions":
+            return len(self.reference.search_condition_keys(query))
+        return len(self.reference.search_actions(query))
+
+    def _elsewhere(self, tab: str, query: str) -> str:
+        other = self._other_tab_hits(tab, query)
+        if other:
+            what = "condition key" if tab == "actions" else "action"
+            return f" here; {other} {what}{'s' if other > 1 else ''} do{'es' if other == 1 else ''} · enter shows"
+        close = self.reference.suggest(query)
+        return f" · did you mean {close}?" if close else ""
 
     # -- events -----------------------------------------------------------------------------------
 
@@ -162,9 +176,26 @@ condition key in the details jumps to it, `esc` jumps back.
     @on(FilterInput.Done)
     def _filter_done(self, event: FilterInput.Done) -> None:
         tab = self._current_tab()
-        self.query_one(f"#{tab}-table", NameTable).focus()
+        table = self.query_one(f"#{tab}-table", NameTable)
+        query = event.filter_input.value
+        if not event.cleared and not table.row_count and query.strip() and self._other_tab_hits(tab, query):
+            self._carry_filter(tab, query)  # `kms:EncryptionContext:Dept` typed on the actions tab
+            return
+        table.focus()
         if event.cleared:
             event.filter_input.remove_class("-active")
+
+    def _carry_filter(self, tab: str, query: str) -> None:
+        """Show the other tab filtered by ``query`` (it matches nothing here but something there)."""
+        other = "keys" if tab == "actions" else "actions"
+        self._clear_filter(tab)
+        other_filter = self.query_one(f"#{other}-filter", FilterInput)
+        other_filter.add_class("-active")
+        with other_filter.prevent(FilterInput.Changed):
+            other_filter.value = query
+        (self._fill_keys if other == "keys" else self._fill_actions)(query)
+        self.query_one(TabbedContent).active = other
+        self.query_one(f"#{other}-table", NameTable).focus()
 
     @on(NameTable.NameHighlighted, "#actions-table")
     def _action_highlighted(self, event: NameTable.NameHighlighted) -> None:
