@@ -485,13 +485,58 @@ def _evaluate_row(matrix: Matrix, row: Row) -> tuple[dict[str, Cell], str | None
     try:
         policies = sets.policy_set(row.principal, key)
         memo: dict[Any, Any] = {}
-        for action in matrix.actions:
-            verdict = decide(Request(row.principal, action, key.arn, key.account), policies, memo=memo)
-            cells[action] = _shared_cell(verdict.result, verdict.decided_by, bool(verdict.if_known))
+        decided: dict[tuple, Cell] = {}
+        account = row.principal.split(":")[4] if row.principal.startswith("arn:") else None
+        for action, column in zip(matrix.actions, column_classes(matrix.actions, policies, key.metadata,
+                                                                  account is not None and account != key.account)):
+            cell = decided.get(column)
+            if cell is None:
+                verdict = decide(Request(row.principal, action, key.arn, key.account), policies, memo=memo)
+                cell = decided[column] = _shared_cell(verdict.result, verdict.decided_by, bool(verdict.if_known))
+            cells[action] = cell
     except ValueError as error:  # PolicyError, RequestError, MatrixError
         text = str(error)
         return {}, (text.splitlines()[0] if text else type(error).__name__)
     return cells, None
+
+
+def column_classes(actions: tuple[str, ...], policies: Any, metadata: Any, cross_account: bool) -> list[tuple]:
+    """For each column, what the evaluation order reads of its action: the statements that cover it in
+    every policy (Policy.action_classes), the condition keys its requests carry, its cross-account use,
+    its grant operation and KMS's refusal for this key. Columns with equal classes have equal cells, so
+    a row decides each class once. tests/test_matrix_rows.py holds every cell to the engine's."""
+    lowered = tuple(a.lower() for a in actions)
+    parsed = policies.policies()
+    per_policy = [policy.action_classes(lowered) for policy in parsed]
+    grants = [tuple(str(o) for o in g.get("Operations") or ()) for group in policies.grants.all() for g in group]
+    used = frozenset(clause.key_lower for policy in parsed for statement in policy.statements for clause in statement.conditions)
+    facts = (tuple(grants), _metadata_key(metadata), used, cross_account)
+    return [(tuple(classes[i] for classes in per_policy),) + _action_facts(actions[i], *facts) for i in range(len(actions))]
+
+
+def _metadata_key(metadata: Any) -> tuple:
+    return tuple(sorted((k, str(v)) for k, v in (metadata or {}).items() if k in ("KeySpec", "CustomerMasterKeySpec", "KeyUsage",
+                                                                                 "Origin", "KeyManager")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _action_facts(action_name: str, grants: tuple[tuple[str, ...], ...], metadata: tuple, used: frozenset[str],
+                  cross_account: bool) -> tuple:
+    """What the order reads of the action itself, besides the statements that cover it: of the kms:
+    condition keys its requests carry, only those some condition of the policies names; its
+    cross-account use, for a caller of another account; grants, when the key has some; whether KMS
+    refuses it for this key (a cell shows only that it does)."""
+    from kmstui.engine.grants import ENCRYPTION_CONTEXT_OPERATIONS
+    from kmstui.engine.kms_rules import key_type_rejection
+    from kmstui.reference.model import load_reference
+
+    reference = load_reference()
+    action = reference.action(action_name)
+    operation = action_name.split(":", 1)[1]
+    carried = frozenset(key for key in used if key.startswith("kms:") and reference.carries(action, key))
+    return (carried, action.cross_account if cross_account else None, operation == "RetireGrant",
+            bool(grants) and operation in ENCRYPTION_CONTEXT_OPERATIONS, tuple(operation in ops for ops in grants),
+            bool(metadata) and key_type_rejection(action, dict(metadata)) is not None)
 
 
 @functools.lru_cache(maxsize=256)

@@ -75,11 +75,26 @@ def find_action(text: str) -> Action | tuple[Action, Action]:
 
 def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list[Part]:
     """The parts to authorize, in the order AWS's documentation lists them (cached per PolicySet)."""
+    resource = request.resource
+    if isinstance(resource, str) and resource.startswith("arn:") and ":key/" in resource:
+        simple = _key_arn_part(request.action, resource)  # the access matrix's every cell: no PolicySet needed
+        if simple is not None:
+            return [simple]
     cache_key = (request.principal, request.action, request.resources, request.resource_account)
     found = policies.resolved_parts.get(cache_key)
     if found is None:
         found = policies.resolved_parts[cache_key] = tuple(_resolve_parts(request, caller, policies))
     return list(found)
+
+
+@lru_cache(maxsize=4096)
+def _key_arn_part(action_text: str, key_arn: str) -> Part | None:
+    """The one part of a key action on a key named by ARN (None for any other kind of request)."""
+    found = find_action(action_text)
+    if isinstance(found, tuple) or found.resource_types == {"*"} or found.name.split(":", 1)[1] in (
+            "CreateAlias", "DeleteAlias", "UpdateAlias"):
+        return None
+    return Part("key", found, key_arn, key_arn, key_arn.split(":")[4])
 
 
 def _resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list[Part]:

@@ -110,6 +110,7 @@ class Policy:
         self.text = text
         self._by_action: dict[tuple[str, str | None], tuple[Statement, ...]] = {}
         self._by_principal: dict[tuple[str, str | None], _PrincipalStatements] = {}
+        self._classes: dict[tuple[str, ...], tuple[int, ...]] = {}
 
     def __repr__(self) -> str:
         return f"Policy({self.source!r}, {self.kind}, {len(self.statements)} statements)"
@@ -122,6 +123,18 @@ class Policy:
             found = tuple(s for s in self.statements
                           if (effect is None or s.effect == effect) and s.action_matches(action_lower))
             self._by_action[(action_lower, effect)] = found
+        return found
+
+    def action_classes(self, actions_lower: tuple[str, ...]) -> tuple[int, ...]:
+        """For each action, a number that is equal for two actions exactly when the same statements
+        cover both (for Allow and for Deny): nothing in this policy can tell them apart. Cached."""
+        found = self._classes.get(actions_lower)
+        if found is None:
+            ids: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
+            found = tuple(ids.setdefault((tuple(id(s) for s in self.statements_for(a, "Allow")),
+                                           tuple(id(s) for s in self.statements_for(a, "Deny"))), len(ids))
+                          for a in actions_lower)
+            self._classes[actions_lower] = found
         return found
 
     def candidates(self, action_lower: str, effect: str | None, caller: Caller) -> tuple[Statement, ...]:
