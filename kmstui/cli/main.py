@@ -16,9 +16,46 @@ from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, UsageError
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
+class KmsParser(argparse.ArgumentParser):
+    """argparse, with errors that name the mistake: an unknown option names itself with the closest
+    known one, and a sub-command's own usage is printed for its own errors (sub-commands are made
+    of this class too, as ``add_subparsers`` builds them of their parent's class)."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        # A sub-command's leftovers are its own errors: argparse would hand them to the top-level
+        # parser, which prints its usage and not the sub-command's.
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(self._unknown(extras))
+        return namespace, extras
+
+    def _unknown(self, extras: list[str]) -> str:
+        import difflib
+
+        options = [o for o in extras if o.startswith("-") and o != "-"]
+        if not options:
+            return f"unrecognized arguments: {' '.join(extras)}"
+        option = options[0].split("=", 1)[0]
+        known = [o for o in self._option_string_actions if o.startswith("--")]
+        close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+        return f"unknown option {option}" + (f" (did you mean {close[0]}?)" if close else "")
+
+    def error(self, message: str):  # type: ignore[override]
+        if message.startswith("argument COMMAND: invalid choice:"):
+            import difflib
+            import re
+
+            typed = re.search(r"invalid choice: '([^']*)'", message)
+            choices = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+            if typed and choices:
+                close = difflib.get_close_matches(typed.group(1), list(choices[0].choices), n=1)
+                if close:
+                    message += f"; did you mean {close[0]}?"
+        super().error(message)
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = KmsParser(
         prog="kmstui",
         description="Can this principal perform this KMS action on this key, and why (not)? "
         "With no sub-command, opens the full-screen app.",
