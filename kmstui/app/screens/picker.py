@@ -51,12 +51,15 @@ class PickerScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, title: str, items: list[PickItem], current: str | None = None,
-                 free_text: str | None = None) -> None:
+                 free_text: str | tuple[str, ...] | None = None, free_detail: str = "new") -> None:
         super().__init__()
         self.title_text = title
         self.items = items
         self.current = current
-        self.free_text = free_text  # a prefix (such as "alias/"): typed text with it may be chosen as is
+        # Prefixes (such as "alias/", or "arn:" for any principal ARN): typed text that starts with one
+        # may be chosen as is, shown with `free_detail`.
+        self.free_text = (free_text,) if isinstance(free_text, str) else tuple(free_text or ())
+        self.free_detail = free_detail
         self._shown: list[PickItem] = []
 
     def compose(self) -> ComposeResult:
@@ -96,8 +99,10 @@ class PickerScreen(ModalScreen[str | None]):
             prompts = [visible(item.label) for item in self._shown]
         typed = query.strip()
         if self.free_text and typed.startswith(self.free_text) and typed not in {i.value for i in self.items}:
-            self._shown.insert(0, PickItem(typed, typed, "new"))
-            prompts.insert(0, visible(typed))
+            # The typed text first, unless it is the start of a listed value (then it follows them).
+            at = len(self._shown) if any(i.value.startswith(typed) for i in self._shown) else 0
+            self._shown.insert(at, PickItem(typed, typed, self.free_detail))
+            prompts.insert(at, visible(typed))
         options.add_options(
             Option(_prompt(prompt, item.detail), id=str(index)) for index, (prompt, item) in enumerate(zip(prompts, self._shown))
         )

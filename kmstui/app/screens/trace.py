@@ -250,7 +250,9 @@ trace (the matrix, Findings, Policies).
     # -- pickers ---------------------------------------------------------------------------
     def action_pick_principal(self) -> None:
         items = [PickItem(p.arn, p.name, f"{p.kind} · {p.arn}") for p in self.snapshot.principals if p.kind != "group"]
-        self.app.push_screen(PickerScreen("Principal", items, self.principal), self._picked_principal)
+        self.app.push_screen(PickerScreen("Principal (or type any principal ARN)", items, self.principal,
+                                          free_text="arn:", free_detail="a principal ARN (as --principal takes)"),
+                             self._picked_principal)
 
     def _picked_principal(self, value: str | None) -> None:
         if value:
