@@ -9,6 +9,7 @@ layer: imports nothing of kmstui.
 
 from __future__ import annotations
 
+import json
 import re
 
 from rich.text import Text
@@ -40,3 +41,14 @@ def visible(value: object, keep_lines: bool = False) -> str:
 def outside_text(value: object, style: str = "", keep_lines: bool = False) -> Text:
     """A Rich ``Text`` of ``value`` made visible: safe wherever Rich or Textual would parse markup."""
     return Text(visible(value, keep_lines=keep_lines), style=style)
+
+
+# Characters that reorder or hide text on a terminal; JSON escapes control characters itself.
+_REORDERING = re.compile("[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def json_text(data: object) -> str:
+    """JSON as kmstui prints it: indented, non-ASCII kept as is, except characters that would reorder or
+    hide what a terminal shows (written as \\uXXXX escapes, which read back as the same string)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _REORDERING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

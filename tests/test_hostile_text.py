@@ -161,9 +161,6 @@ def test_cli_lint(hostile_file: Path, capsys, fmt: str) -> None:
         json.loads(out)
 
 
-@pytest.mark.xfail(reason="explain's renderers (kmstui/engine/render.py, kmstui/cli/explain.py) belong to the engine "
-                   "work: a Sid's [/] still reaches Rich markup in text, and a tag's ESC reaches markdown and JSON "
-                   "output raw; this turns green when they print through kmstui.outside_text", strict=False)
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 def test_cli_explain(hostile_file: Path, capsys, fmt: str) -> None:
     run_cli(["explain", "--snapshot", str(hostile_file), "--principal", USER_ARN, "--action", "kms:Decrypt",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Iterable
 
 from kmstui.engine.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, REJECTED, Decision, Evidence, GrantEvidence,
                                  Step, decision_to_dict)
-from kmstui.outside_text import visible
+from kmstui.outside_text import json_text, outside_text, visible
 from kmstui.policy.conditions import describe_values
 
 OUTCOME_MARKS = {"pass": "✓", "allow": "✓", "fail": "✗", "deny": "✗", "skip": "–", "info": "·"}
@@ -15,7 +14,7 @@ RESULT_STYLES = {ALLOWED: "bold green", EXPLICITLY_DENIED: "bold red", IMPLICITL
 
 
 def render_json(decision: Decision) -> str:
-    return json.dumps(decision_to_dict(decision), indent=2, ensure_ascii=False)
+    return json_text(decision_to_dict(decision))
 
 
 def render_markdown(decision: Decision) -> str:
@@ -45,7 +44,7 @@ def render_markdown(decision: Decision) -> str:
             lines.append(_markdown_step(step, number))
             for evidence in step.evidence if step.phase != "decision" else ():
                 lines += [f"    {line}" for line in _evidence_lines(evidence)]
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n", keep_lines=True)  # names, Sids, tags from outside: controls spelled out
 
 
 def _markdown_step(step: Step, number: int) -> str:
@@ -97,7 +96,7 @@ def render_rich(decision: Decision):
         items.append(_rich_steps(part.steps, part))
     table = Table("key", "values", "provenance", title="Request context", title_justify="left", box=None)
     for entry in trace.context:
-        table.add_row(visible(entry.key), visible(", ".join(entry.values)), entry.provenance)
+        table.add_row(outside_text(entry.key), outside_text(", ".join(entry.values)), entry.provenance)
     items.append(table)
     return Group(*items)
 
