@@ -200,7 +200,7 @@ def candidate_principals(snapshot: Any, key: Any, accounts: dict[str, str]) -> l
 
     found: dict[str, str | None] = {}
     chosen = sorted(accounts) if everyone else sorted(whole, key=lambda a: (a != key.account, a))
-    entry_of_key = next((e for a, e in accounts.items() if a == key.account), None)
+    entry_of_key = accounts.get(key.account)
     for account in chosen:
         entry = accounts.get(account)
         if entry is None:
@@ -264,7 +264,7 @@ def plan(surveys: Iterable[Survey], actions: Sequence[str], chunk_keys: int = DE
     tasks = [(s.entry, s.keys[i:i + chunk_keys]) for s in surveys for i in range(0, len(s.keys), chunk_keys)]
     result = OrgPlan([s.entry for s in surveys], accounts, tasks, tuple(actions),
                      keys=sum(len(s.keys) for s in surveys), principals=sum(s.principals for s in surveys))
-    result.notes += [f"{s.entry}: no keys" for s in surveys if not s.keys and s.principals == 0]
+    result.notes += [f"{s.entry}: no keys and no users or roles" for s in surveys if not s.keys and s.principals == 0]
     return result
 
 

@@ -89,6 +89,8 @@ def run_organization(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("kmstui: cancelled", file=err)
         return 130
     plan = run.plan
+    for note in plan.notes if plan else []:
+        print(f"kmstui: note: {visible(note)}", file=err)
     rate = f", {run.cells / run.seconds:,.0f} cells/s" if run.seconds > 0 and run.cells else ""
     print(f"kmstui: organisation: {len(plan.accounts) if plan else 0} accounts, {plan.keys if plan else 0} keys, "
           f"{run.rows_out:,} rows, {run.cells:,} cells in {run.seconds:.1f} s{rate} ({run.mode})", file=err)
