@@ -509,7 +509,7 @@ def column_classes(actions: tuple[str, ...], policies: Any, metadata: Any, cross
     parsed = policies.policies()
     per_policy = [policy.action_classes(lowered) for policy in parsed]
     grants = [tuple(str(o) for o in g.get("Operations") or ()) for group in policies.grants.all() for g in group]
-    used = frozenset(clause.key_lower for policy in parsed for statement in policy.statements for clause in statement.conditions)
+    used = frozenset().union(*(policy.condition_keys for policy in parsed))
     facts = (tuple(grants), _metadata_key(metadata), used, cross_account)
     return [(tuple(classes[i] for classes in per_policy),) + _action_facts(actions[i], *facts) for i in range(len(actions))]
 

@@ -120,9 +120,17 @@ class Policy:
         (lower-case), cached: evaluation asks the same question of a policy again and again."""
         found = self._by_action.get((action_lower, effect))
         if found is None:
-            found = tuple(s for s in self.statements
-                          if (effect is None or s.effect == effect) and s.action_matches(action_lower))
-            self._by_action[(action_lower, effect)] = found
+            covers: dict[tuple[bool, tuple[str, ...]], bool] = {}  # statements often repeat one Action list
+            picked = []
+            for s in self.statements:
+                if effect is None or s.effect == effect:
+                    signature = (s.not_action, s.actions)
+                    hit = covers.get(signature)
+                    if hit is None:
+                        hit = covers[signature] = s.action_matches(action_lower)
+                    if hit:
+                        picked.append(s)
+            found = self._by_action[(action_lower, effect)] = tuple(picked)
         return found
 
     def action_classes(self, actions_lower: tuple[str, ...]) -> tuple[int, ...]:
@@ -151,6 +159,11 @@ class Policy:
         if index is None:
             index = self._by_principal[(action_lower, effect)] = _PrincipalStatements(statements)
         return index.for_caller(caller)
+
+    @cached_property
+    def condition_keys(self) -> frozenset[str]:
+        """Every condition key the policy's statements name (lower case)."""
+        return frozenset(clause.key_lower for statement in self.statements for clause in statement.conditions)
 
     @cached_property
     def warnings(self) -> tuple[str, ...]:
