@@ -8,9 +8,18 @@ so that no wrong type reaches evaluation and silently changes a verdict.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from kmstui.policy.document import PolicyError
+
+KEY_ARN = re.compile(r"^arn:[a-z0-9-]+:kms:[a-z0-9-]*:[0-9]{12}:key/[A-Za-z0-9-]+$")
+ALIAS_ARN = re.compile(r"^arn:[a-z0-9-]+:kms:[a-z0-9-]*:[0-9]{12}:alias/.+$")
+
+
+def is_key_arn(text: object) -> bool:
+    """arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID, with a 12-digit account."""
+    return isinstance(text, str) and KEY_ARN.match(text) is not None
 
 # describe-key fields the engine reads, and their JSON types.
 _METADATA_TEXT = ("KeyId", "Arn", "KeySpec", "CustomerMasterKeySpec", "KeyUsage", "Origin", "KeyManager", "KeyState",
@@ -103,7 +112,7 @@ def parse_metadata(value: Any, source: str = "key metadata") -> dict[str, Any]:
         if value.get(name) is not None and not isinstance(value[name], bool):
             raise PolicyError(source, None, f"KeyMetadata.{name}", f"must be true or false, not {_kind(value[name])}")
     arn = value.get("Arn")
-    if arn is not None and not (arn.startswith("arn:") and ":key/" in arn):
+    if arn is not None and not is_key_arn(arn):
         raise PolicyError(source, None, "KeyMetadata.Arn", "expected a key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)")
     region = value.get("MultiRegionConfiguration")
     if region is not None and not isinstance(region, Mapping):
@@ -128,6 +137,11 @@ def parse_aliases(value: Any, source: str = "aliases") -> tuple[dict[str, Any], 
         for name in ("AliasArn", "TargetKeyId"):
             if alias.get(name) is not None and not isinstance(alias[name], str):
                 raise PolicyError(source, None, f"{where}.{name}", f"must be a string, not {_kind(alias[name])}")
+        if alias.get("AliasArn") is not None and not ALIAS_ARN.match(alias["AliasArn"]):
+            raise PolicyError(source, None, f"{where}.AliasArn", "expected an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)")
+        target = alias.get("TargetKeyId")
+        if target is not None and target.startswith("arn:") and not is_key_arn(target):
+            raise PolicyError(source, None, f"{where}.TargetKeyId", "expected a key id or key ARN")
     return tuple(dict(a) for a in value)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
+from kmstui.engine.key_data import ALIAS_ARN, is_key_arn
 from kmstui.engine.policy_set import PolicySet, key_id_of
 from kmstui.policy.principals import Caller
 from kmstui.reference.model import Action, load_reference
@@ -76,7 +77,7 @@ def find_action(text: str) -> Action | tuple[Action, Action]:
 def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list[Part]:
     """The parts to authorize, in the order AWS's documentation lists them (cached per PolicySet)."""
     resource = request.resource
-    if isinstance(resource, str) and resource.startswith("arn:") and ":key/" in resource:
+    if isinstance(resource, str) and is_key_arn(resource):
         simple = _key_arn_part(request.action, resource)  # the access matrix's every cell: no PolicySet needed
         if simple is not None:
             return [simple]
@@ -143,6 +144,8 @@ class _Resolver:
     def alias_arn(self, text: str, key_arn: str | None = None) -> str:
         """The alias's ARN: given, from the aliases loaded, or (for a new alias) in its key's region and account."""
         if text.startswith("arn:"):
+            if not ALIAS_ARN.match(text):
+                raise RequestError(f"{text!r} is not a KMS alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)")
             return text
         if not text.startswith("alias/"):
             raise RequestError(f"{text!r} is not an alias name (alias/NAME) or alias ARN")
@@ -174,7 +177,7 @@ class _Resolver:
             key, _ = self.key_arn(target if target.startswith("arn:") else self._arn_for_id(target, alias_arn))
             return key, "alias/" + alias_arn.split(":alias/", 1)[1]
         if value.startswith("arn:"):
-            if ":key/" not in value:
+            if not is_key_arn(value):
                 raise RequestError(f"{value!r} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)")
             return value, None
         return self._arn_for_id(value, None), None
