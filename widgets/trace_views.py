@@ -37,6 +37,17 @@ def shorten_arns(text: str, account: str | None) -> str:
     return _ARN.sub(lambda m: m.group(2) if m.group(1) == account else m.group(0), text)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What AWS recorded for the request (CloudTrail's outcome, or what an error message says), to set beside
+    the verdict. The screen compares (``kmstui.analysis.replay``); the banner only shows."""
+
+    label: str  # "CloudTrail: denied (AccessDenied)", "AWS's message: no identity-based policy allows it"
+    agrees: bool | None
+    note: str = ""
+    could_not_see: tuple[str, ...] = ()
+
+
 class VerdictBanner(Static):
     """The decision in one glance: the verdict, the door or the blocker, the smallest change.
 
@@ -44,22 +55,28 @@ class VerdictBanner(Static):
     resource part unless ``full`` is set (the Trace's `v` key)."""
 
     full = False
-    _last: tuple = (None, None, "", None)
+    _last: tuple = (None, None, "", None, None)
 
     def toggle_full(self) -> None:
         self.full = not self.full
         self.show(*self._last)
 
     def show(self, decision: Decision | None, before: Decision | None = None, note: str = "",
-             account: str | None = None) -> None:
-        self._last = (decision, before, note, account)
+             account: str | None = None, recorded: Recorded | None = None) -> None:
+        self._last = (decision, before, note, account, recorded)
         short = (lambda text: text) if self.full else (lambda text: shorten_arns(text, account))
         self.remove_class("-allowed", "-explicit", "-implicit")
         if decision is None:
-            self.update(Content(visible(note, keep_lines=True) or "Choose a principal (i), an action (a) and a key (k)."))
+            text = visible(note, keep_lines=True) or "Choose a principal (i), an action (a) and a key (k)."
+            if recorded is not None:
+                self.update(Content.assemble((visible(recorded.label), "bold"), f"\n{text}"))
+            else:
+                self.update(Content(text))
             return
         self.add_class({ALLOWED: "-allowed", EXPLICITLY_DENIED: "-explicit"}.get(decision.result, "-implicit"))
         parts: list = []
+        if recorded is not None:
+            parts += _recorded_parts(recorded, decision, short)
         if before is not None and before.result != decision.result:
             parts.append((f"{RESULT_WORDS[before.result]} → ", "bold"))
         summary = decision.summary
@@ -75,6 +92,21 @@ class VerdictBanner(Static):
         if note:
             parts.append((f"\n{visible(note)}", "italic"))
         self.update(Content.assemble(*parts))
+
+
+def _recorded_parts(recorded: Recorded, decision: Decision, short) -> list:
+    """``CloudTrail: denied (AccessDenied)  ·  kmstui: IMPLICITLY DENIED  ·  agree``, then why, on its own lines."""
+    verdict = RESULT_WORDS.get(decision.result, decision.result)
+    agreement = {True: ("agree", "bold $success"), False: ("DISAGREE", "bold $error")}.get(recorded.agrees, ("-", ""))
+    parts: list = [(short(visible(recorded.label)), "bold"), "  ·  kmstui: ", (verdict, "bold"), "  ·  ", agreement]
+    if recorded.note:
+        parts.append((f"\n{short(visible(recorded.note))}", "$text-muted"))
+    if recorded.could_not_see:
+        shown = "; ".join(recorded.could_not_see[:2])
+        more = f" (+{len(recorded.could_not_see) - 2} more)" if len(recorded.could_not_see) > 2 else ""
+        parts += [("\nCould not see: ", "bold"), short(visible(shown)) + more]
+    parts.append("\n")
+    return parts
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from kmstui.app.screens.findings import FindingsScreen
 from kmstui.app.screens.matrix import MatrixScreen
 from kmstui.app.screens.policies import PoliciesScreen
 from kmstui.app.screens.reference import ReferenceScreen
+from kmstui.app.screens.replay import ReplayScreen
 from kmstui.app.screens.trace import TraceScreen
 from kmstui.sources.snapshot import Snapshot, SnapshotError
 from kmstui.sources.errors import SourceError
@@ -37,6 +38,8 @@ class KmsTuiApp(App[int]):
         Binding("3", "section('trace')", "Trace", tooltip="Decide a request and step through why", id="section-trace", show=False),
         Binding("4", "section('matrix')", "Matrix", tooltip="Who can do what with a key", id="section-matrix", show=False),
         Binding("5", "section('findings')", "Findings", tooltip="Risky or ineffective statements", id="section-findings", show=False),
+        Binding("6", "section('replay')", "Replay", tooltip="Replay a CloudTrail log: CloudTrail's outcome beside kmstui's "
+                "verdict for every KMS event", id="section-replay", show=False),
         Binding("ctrl+o", "load", "Load", tooltip="Load a file, a folder, an account or a cached snapshot", id="load"),
         Binding("ctrl+r", "refresh", "Reload", tooltip="Load the current source again (an account: from AWS)", id="refresh",
                 show=False),
@@ -51,7 +54,7 @@ class KmsTuiApp(App[int]):
         # Sections are modes; each mode's screen is made on first use and kept.
         self.MODES = {"reference": self._make_reference_screen, "policies": self._make_policies_screen,
                       "trace": self._make_trace_screen, "matrix": self._make_matrix_screen,
-                      "findings": self._make_findings_screen}
+                      "findings": self._make_findings_screen, "replay": self._make_replay_screen}
         super().__init__()
         self.reference = reference
         self.snapshot = snapshot
@@ -63,6 +66,7 @@ class KmsTuiApp(App[int]):
         self._initial_theme = theme
         self._start = start
         self._back_stack: list[str] = []  # sections to return to with `esc`
+        self.replay_path: str | None = None  # the CloudTrail log last replayed (a reload replays it again)
 
     def _make_reference_screen(self) -> ReferenceScreen:
         self._reference_screen = ReferenceScreen(self.reference)
@@ -85,6 +89,29 @@ class KmsTuiApp(App[int]):
 
     def _make_findings_screen(self) -> FindingsScreen:
         return FindingsScreen(self.snapshot)
+
+    def _make_replay_screen(self) -> ReplayScreen:
+        return ReplayScreen(self.snapshot, self.replay_path)
+
+    def snapshot_in_effect(self) -> tuple[Snapshot, list[str]]:
+        """The Trace's what-if copy and what was edited, when it has edits; else the loaded snapshot."""
+        trace = self._trace_screen
+        if trace is not None and trace.edited is not None:
+            return trace.edited, list(trace.edits)
+        return self.snapshot, []
+
+    def open_trace_from(self, origin: object) -> None:
+        """Show the Trace of a CloudTrail event (the Replay section) or error message, compared with its outcome."""
+        self._came_from("trace")
+        self.switch_mode("trace")
+        if self._trace_screen is not None:
+            self._trace_screen.start_from(origin)  # type: ignore[arg-type]
+
+    def paste_into_trace(self) -> None:
+        """The Trace's paste dialog (the palette's "trace: from a CloudTrail event or error message")."""
+        self.switch_mode("trace")
+        if self._trace_screen is not None:
+            self.call_after_refresh(self._trace_screen.action_paste_event)
 
     def _came_from(self, target: str) -> None:
         """Remember the section the user leaves for ``target``, so `esc` there returns to it."""
@@ -163,13 +190,14 @@ class KmsTuiApp(App[int]):
         current = self.current_mode
         if current != "reference":
             self.switch_mode("reference")
-        for name in ("policies", "trace", "matrix", "findings"):
+        for name in ("policies", "trace", "matrix", "findings", "replay"):
             self.remove_mode(name)
         self._trace_screen = self._policies_screen = None
         self.add_mode("policies", self._make_policies_screen)
         self.add_mode("trace", self._make_trace_screen)
         self.add_mode("matrix", self._make_matrix_screen)
         self.add_mode("findings", self._make_findings_screen)
+        self.add_mode("replay", self._make_replay_screen)
         if current != "reference":
             self.switch_mode(current)
         from kmstui.app.screens.policies import principal_counts

@@ -27,6 +27,10 @@ class ReferenceCommands(Provider):
             ("view: Trace", partial(self.app.action_section, "trace"), "Decide a request and step through why"),
             ("view: Access matrix", partial(self.app.action_section, "matrix"), "Who can do what with a key"),
             ("view: Findings", partial(self.app.action_section, "findings"), "Risky or ineffective statements"),
+            ("view: Replay a CloudTrail log", partial(self.app.action_section, "replay"),
+             "Every KMS event of a log: CloudTrail's outcome beside kmstui's verdict"),
+            ("trace: from a CloudTrail event or error message", self.app.paste_into_trace,
+             "Paste one event or an AccessDenied message; the Trace fills from it"),
         ]
         snapshot = getattr(self.app, "snapshot", None)
         for principal in snapshot.principals if snapshot else ():
@@ -46,7 +50,7 @@ class ReferenceCommands(Provider):
         self.app.open_reference(tab, name)
 
     async def discover(self) -> Hits:
-        for title, callback, help_text in self._commands()[:6]:
+        for title, callback, help_text in self._commands()[:8]:
             yield DiscoveryHit(Content(title), callback, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:

@@ -21,9 +21,15 @@ from kmstui.outside_text import outside_text, visible
 from kmstui.reference.model import Reference
 
 
-def context_to_lines(context: dict[str, Any]) -> str:
+def context_to_lines(context: dict[str, Any], sources: dict[str, str] | None = None) -> str:
+    """`key = value` lines; with ``sources``, a `# from CloudTrail: …` comment above the values from each field."""
     lines = []
+    last_source = ""
     for key, value in context.items():
+        source = (sources or {}).get(key, "")
+        if source != last_source:
+            lines.append(f"# {source}" if source else "# given")
+            last_source = source
         for item in value if isinstance(value, list) else [value]:
             lines.append(f"{key} = {str(item).lower() if isinstance(item, bool) else item}")
     return "\n".join(lines)
@@ -67,16 +73,18 @@ class ContextEditorScreen(ModalScreen[dict[str, Any] | None]):
         Binding("ctrl+d", "focus_derived", "Derived values", tooltip="Move to the derived values to adopt one", id="context-derived"),
     ]
 
-    def __init__(self, context: dict[str, Any], derived: list[tuple[str, str, str]], reference: Reference) -> None:
+    def __init__(self, context: dict[str, Any], derived: list[tuple[str, str, str]], reference: Reference,
+                 sources: dict[str, str] | None = None) -> None:
         super().__init__()
         self.initial = context
+        self.sources = dict(sources or {})  # where given values came from (a pasted CloudTrail event's fields)
         self.derived = derived
         self.reference = reference
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Request context · one `key = value` per line · ctrl+s apply · esc cancel"
-            yield TextArea(context_to_lines(self.initial), id="context-text")
+            yield TextArea(context_to_lines(self.initial, self.sources), id="context-text")
             yield Static(id="context-hint")
             yield Static(id="context-error")
             table = DataTable(id="context-derived", cursor_type="row")
@@ -97,7 +105,7 @@ class ContextEditorScreen(ModalScreen[dict[str, Any] | None]):
         row = area.cursor_location[0]
         lines = area.text.splitlines()
         line = lines[row] if row < len(lines) else ""
-        key = line.split("=", 1)[0].strip()
+        key = "" if line.lstrip().startswith("#") else line.split("=", 1)[0].strip()
         found = self.reference.condition_key(key) if key else None
         hint = ""
         if found is not None:
@@ -106,6 +114,8 @@ class ContextEditorScreen(ModalScreen[dict[str, Any] | None]):
                 hint += f" Valid values: {', '.join(found.valid_values[:12])}{' …' if len(found.valid_values) > 12 else ''}"
         elif key:
             hint = f"{key}: not in the KMS reference (a custom or service key is fine)."
+        if key in self.sources:
+            hint = f"{self.sources[key]}. {hint}"
         self.query_one("#context-hint", Static).update(Content(visible(hint)))
 
     def action_focus_derived(self) -> None:

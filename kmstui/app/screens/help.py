@@ -24,7 +24,7 @@ _TEXTUAL_CLASSES_SHOWN = (App, Screen, DataTable, Tabs, Tree, OptionList)
 GLOBAL_HELP = """\
 **kmstui** answers: *can this principal perform this KMS action on this key, and why (not)?*
 Keyboard first: the mouse works too. Sections: `1` Reference, `2` Policies, `3` Trace, `4` Access
-matrix, `5` Findings. `ctrl+p` opens the command palette (jump to a section, any action or condition
+matrix, `5` Findings, `6` Replay (a CloudTrail log). `ctrl+p` opens the command palette (jump to a section, any action or condition
 key, switch theme). Nothing here changes anything in AWS.
 """
 

@@ -27,6 +27,7 @@ from kmstui.policy.document import Policy, PolicyError
 from kmstui.reference.model import Reference
 from kmstui.app.screens.context_editor import ContextEditorScreen
 from kmstui.app.screens.dialogs import PathScreen
+from kmstui.app.screens.paste_event import Origin, PasteEventScreen, question_of, recorded_for
 from kmstui.app.screens.picker import PickerScreen, PickItem
 from kmstui.app.screens.policy_editor import PolicyEditorScreen
 from kmstui.sources.snapshot import Snapshot, SnapshotError
@@ -52,7 +53,13 @@ to the statement. `w` edits that policy to see what would change (`W`: any polic
 a key's grants; `u` drops the edits; `s` saves them as a new snapshot file, never to AWS); `e`/`E`
 export the trace as Markdown/JSON to a path you choose (with what-if edits in effect, the export says
 so and includes the edited policies), `y` copies it. `esc` returns to the section that opened the
-trace (the matrix, Findings, Policies).
+trace (the matrix, Findings, Policies, Replay).
+
+**Start from the denial**: `d` opens a dialog to paste one CloudTrail event (its JSON) or an
+AccessDenied error message. The principal, action, key and context fill from it (`x` shows where each
+value came from, such as `from CloudTrail: requestParameters.encryptionContext`), and the banner sets
+what AWS recorded beside kmstui's verdict: agree or DISAGREE, and what kmstui could not see. A
+what-if edit re-compares; choosing another principal, action or key ends the comparison.
 """
     BINDINGS = [
         Binding("i", "pick_principal", "Principal", tooltip="Choose the principal (who is asking)", id="pick-principal"),
@@ -63,6 +70,8 @@ trace (the matrix, Findings, Policies).
         Binding("K", "pick_destination", "To key", tooltip="ReEncrypt: choose the destination key", id="pick-destination",
                 show=False),
         Binding("x", "edit_context", "Context", tooltip="Edit the request context (condition keys)", id="edit-context"),
+        Binding("d", "paste_event", "From denial", tooltip="Paste a CloudTrail event or an AccessDenied message: "
+                "fill the request from it and compare with what AWS recorded", id="paste-event"),
         Binding("w", "what_if", "What-if", tooltip="Edit the policy beside the trace and re-run", id="what-if"),
         Binding("W", "what_if_any", "Edit any", tooltip="What-if: choose any policy or grant list of this request to edit",
                 id="what-if-any", show=False),
@@ -96,6 +105,8 @@ trace (the matrix, Findings, Policies).
         self.last_export: Path | None = None
         self.edits: dict[str, str] = {}  # what-if: each edited policy (or "grants of KEY") and its new text
         self.edits_saved = True  # False once an edit has not been saved with `s`
+        self.origin: Origin | None = None  # the pasted CloudTrail event or error message the question came from
+        self._origin_question: tuple | None = None
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -164,6 +175,8 @@ trace (the matrix, Findings, Policies).
             if operation in ("createalias", "updatealias", "deletealias") and resources[0].startswith("alias/") \
                     and len(resources) > 1:
                 self.alias, self.key = resources[0], resources[1]
+            elif operation == "deletealias" and resources[0].startswith("alias/"):
+                self.alias = resources[0]
             elif operation == "reencrypt" and len(resources) > 1:
                 self.key, self.destination = resources
             else:
@@ -176,11 +189,13 @@ trace (the matrix, Findings, Policies).
         if not self._ready:  # asked before the screen was shown: on_mount runs it
             return
         previous = self.decision
+        self._still_from_origin()
         self.query_one("#question", Static).update(self._question_text())
         banner = self.query_one(VerdictBanner)
+        recorded = recorded_for(self.origin, None, None, None) if self.origin is not None else None
         if not self.principal or not self.resources:
             self.decision = None
-            banner.show(None, note=f"Choose {self.missing_part}.")
+            banner.show(None, note=f"Choose {self.missing_part}.", recorded=recorded)
             self._clear_steps()
             return
         snapshot = self.edited or self.snapshot
@@ -189,16 +204,42 @@ trace (the matrix, Findings, Policies).
             decision = evaluate(request, policies)
         except (RequestError, SnapshotError, PolicyError) as error:
             self.decision = None
-            banner.show(None, note=f"Cannot decide: {error}")
+            banner.show(None, note=f"Cannot decide: {error}", recorded=recorded)
             self._clear_steps()
             return
+        if self.origin is not None:
+            recorded = recorded_for(self.origin, decision, policies, snapshot.created)
         self.policies = {p.source: p for p in policies.policies()}
         self.before = previous if keep_before else (self.before if self.edited else None)
         self.decision = decision
         note = "What-if: edited policies are in effect (u drops them); nothing is written to AWS." if self.edited else ""
-        banner.show(decision, self.before, note, account=decision_account(decision))
+        banner.show(decision, self.before, note, account=decision_account(decision), recorded=recorded)
         changed = _changed_steps(self.before, decision) if self.before else set()
         self.query_one(StepList).show(decision, changed)
+
+    # -- start from the denial -------------------------------------------------------------
+    def action_paste_event(self) -> None:
+        self.app.push_screen(PasteEventScreen(), self._pasted)
+
+    def _pasted(self, origin: Origin | None) -> None:
+        if origin is not None:
+            self.start_from(origin)
+
+    def start_from(self, origin: Origin) -> None:
+        """Fill the question from a CloudTrail event or an error message, and compare with what AWS recorded."""
+        principal, action, resources, context = question_of(origin)
+        self.origin, self._origin_question = origin, None
+        self.ask(principal=principal, action=action, resources=resources or None, context=context)
+
+    def _still_from_origin(self) -> None:
+        """The comparison holds while the question is the pasted one (context and what-if edits may change)."""
+        if self.origin is None:
+            return
+        question = (self.principal, self.action, tuple(self.resources))
+        if self._origin_question is None:
+            self._origin_question = question
+        elif question != self._origin_question:
+            self.origin = self._origin_question = None
 
     def _clear_steps(self) -> None:
         """No decision: nothing of the previous one may stay on screen."""
@@ -222,7 +263,11 @@ trace (the matrix, Findings, Policies).
         for index, (label, value) in enumerate(parts):
             pieces += ["   " if index else "", (label, "bold"), f" {visible(value)}"]
         if self.context:
-            pieces.append(f"  ·  context: {len(self.context)} given")
+            sources = getattr(self.context, "sources", {})
+            from_trail = sum(1 for key in self.context if str(sources.get(key, "")).startswith("from CloudTrail"))
+            given = len(self.context) - from_trail
+            pieces.append("  ·  context: " + ", ".join(part for part in (f"{given} given" if given else "",
+                                                                          f"{from_trail} from CloudTrail (x)" if from_trail else "") if part))
         return Content.assemble(*pieces)
 
     # -- steps -----------------------------------------------------------------------------
@@ -306,10 +351,16 @@ trace (the matrix, Findings, Policies).
         derived = []
         if self.decision is not None:
             derived = [(c.key, ", ".join(c.values), c.provenance) for c in self.decision.trace.context if c.provenance != "given"]
-        self.app.push_screen(ContextEditorScreen(self.context, derived, self.reference), self._edited_context)
+        self.app.push_screen(ContextEditorScreen(self.context, derived, self.reference,
+                                                 getattr(self.context, "sources", None)), self._edited_context)
 
     def _edited_context(self, value: dict[str, Any] | None) -> None:
         if value is not None:
+            sources = getattr(self.context, "sources", None)
+            if sources:  # a value left as it was keeps where it came from (a pasted event's field)
+                from kmstui.engine.context import SourcedContext
+
+                value = SourcedContext(value, {k: sources[k] for k in value if k in sources and self.context.get(k) == value[k]})
             self.ask(context=value)
 
     # -- what-if ---------------------------------------------------------------------------
