@@ -18,6 +18,7 @@ from pathlib import Path
 from kmstui.app.application import make_app
 
 HERE = Path(__file__).resolve().parent
+REPLAY_LOG = "tests/fixtures/cloudtrail/log/111122223333_CloudTrail_us-west-2_20261120T1000Z_example.json.gz"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Shot:
     theme: str | None = None
     about: str = ""
     hostile: bool = False  # the demo with hostile names (tests/hostile.py) instead of the demo itself
+    paste: str = ""  # a file (from the repository's root) whose text is pasted after the keys, as a terminal pastes
+    then: tuple[str, ...] = ()  # keys after the paste
 
 
 SHOTS = (
@@ -55,6 +58,12 @@ SHOTS = (
     Shot("findings", (160, 45), ("5",), about="Findings: risky or ineffective statements"),
     Shot("hostile-names", (160, 45), ("2", *["down"] * 12, "space", *["up"] * 7), hostile=True,
          about="names, descriptions and Sids holding markup and terminal escapes, shown as text"),
+    Shot("paste-event", (120, 36), ("3", "d"), paste="tests/fixtures/cloudtrail/events/decrypt-denied.json",
+         about="Start from the denial: a CloudTrail event pasted into the Trace's dialog (d)"),
+    Shot("trace-from-cloudtrail", (160, 45), ("3", "d"), paste="tests/fixtures/cloudtrail/events/decrypt-denied.json",
+         then=("ctrl+s",), about="the Trace filled from the event: CloudTrail's outcome beside the verdict"),
+    Shot("replay", (120, 36), ("6", "ctrl+u"), paste=REPLAY_LOG, then=("enter", "down"),
+         about="Replay: a CloudTrail log's KMS events, CloudTrail's outcome beside kmstui's verdict"),
 )
 
 
@@ -72,7 +81,17 @@ async def take(shot: Shot) -> Path:
         await pilot.pause()
         for key in shot.keys:
             await pilot.press(key)
+        if shot.paste:
+            from textual import events
+
+            await pilot.pause()
+            app.post_message(events.Paste((HERE.parent / shot.paste).read_text(encoding="utf-8")
+                                          if not shot.paste.endswith(".gz") else shot.paste))
+            await pilot.pause()
+            for key in shot.then:
+                await pilot.press(key)
         await pilot.pause(1.0)  # the matrix fills in a worker
+        await app.workers.wait_for_complete()
         for widget in app.screen.query("Input"):
             widget.cursor_blink = False
         await pilot.pause()
@@ -94,6 +113,9 @@ def to_png(svg_path: Path) -> Path | None:
 
 
 def main() -> int:
+    import os
+
+    os.chdir(HERE.parent)  # paths the shots type are the repository's, relative
     missing_png = False
     for shot in SHOTS:
         svg = asyncio.run(take(shot))
