@@ -1,0 +1,251 @@
+"""Benchmark kmstui against its peer, iam-simulate, on the golden corpus: prints figures, asserts nothing.
+
+    python tests/bench_peer.py
+
+In one run, on the golden scenarios iam-simulate can express, per decision: kmstui's fast path
+(decide) and explaining path (evaluate) with policies pre-parsed, against the core engine of
+`@cloud-copilot/iam-simulate` (Node) with policies loaded beforehand; and parse + evaluate from JSON
+text, against iam-simulate's `runSimulation`. Each figure is the min and median of 3 runs, each run
+the best of 5 sweeps over the scenarios; the ratios compare figures of the same run.
+
+The peer is installed, pinned, with `npm install --prefix` into $XDG_CACHE_HOME/kmstui-bench/peer
+(~/.cache/kmstui-bench/peer); it is not part of this repository (AGPL-3.0) and is only called by
+tests/peer/iam_simulate_driver.mjs. Without node and npm, or when the install fails, the peer is
+skipped with a line saying so.
+
+Translated: a key policy (as the resource policy), identity policies, permissions boundary, session
+policy, SCP and RCP levels, VPC endpoint policies, and the request context as kmstui used it (given
+and derived keys, so both engines see the same values). Left out: scenarios with grants, AWS
+managed keys, multi-part requests (aliases, ReEncrypt), keys named by id or alias, the permissions
+reference's cross-account column (an action not usable from another account), KMS's own refusals,
+and whatever iam-simulate rejects. Where both engines answered, their Allowed / not Allowed are
+compared and the disagreements counted (listed, not failed on).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_engine import policy_texts, request_of, runs  # noqa: E402
+from test_corpus import NOW, SCENARIOS  # noqa: E402
+
+from kmstui import PolicySet, RequestError, decide, evaluate  # noqa: E402
+from kmstui.reference.model import load_reference  # noqa: E402
+
+PEER_PACKAGE = "@cloud-copilot/iam-simulate"
+PEER_VERSION = "0.1.173"  # the newest on npm when this script was written; change deliberately
+DRIVER = Path(__file__).with_name("peer") / "iam_simulate_driver.mjs"
+TRANSLATED_POLICIES = ("key_policy", "identity", "boundary", "session", "scps", "rcps", "vpc_endpoint")
+
+
+def peer_folder() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "kmstui-bench" / "peer"
+
+
+def installed_version(folder: Path) -> str | None:
+    manifest = folder / "node_modules" / "@cloud-copilot" / "iam-simulate" / "package.json"
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError):
+        return None
+
+
+def install_peer() -> Path | None:
+    """The peer's npm prefix, installing it there first when needed; None (with a line) to skip it."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        print(f"peer: skipped: {'node' if not node else 'npm'} is not on PATH")
+        return None
+    folder = peer_folder()
+    if installed_version(folder) == PEER_VERSION:
+        print(f"peer: using {PEER_PACKAGE}@{PEER_VERSION} installed in {folder} (npm, AGPL-3.0, not part of kmstui)")
+        return folder
+    print(f"peer: installing {PEER_PACKAGE}@{PEER_VERSION} from npm into {folder} "
+          f"(npm install --prefix; AGPL-3.0, not part of kmstui) ...", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run([npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--save-exact",
+                               f"{PEER_PACKAGE}@{PEER_VERSION}"], capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        print(f"peer: skipped: npm install failed ({error})")
+        return None
+    if done.returncode != 0 or installed_version(folder) != PEER_VERSION:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"peer: skipped: npm install failed (exit {done.returncode}: {last})")
+        return None
+    print(f"peer: installed {PEER_PACKAGE}@{PEER_VERSION}")
+    return folder
+
+
+def account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] or None if len(parts) > 5 and parts[0] == "arn" else None
+
+
+def translate(scenario: dict) -> tuple[dict | None, str]:
+    """(the scenario as iam-simulate's driver takes it, "") or (None, why it is left out)."""
+    request, policies = scenario["request"], scenario["policies"]
+    if policies.get("grants"):
+        return None, "grants"
+    metadata = policies.get("key_metadata")
+    if isinstance(metadata, dict) and metadata.get("KeyManager") == "AWS":
+        return None, "AWS managed key"
+    resource = request["resource"]
+    if isinstance(resource, list):
+        return None, "multi-part request (aliases, ReEncrypt)"
+    if ":alias/" in resource or resource.startswith("alias/"):
+        return None, "multi-part request (aliases, ReEncrypt)"
+    if resource != "*" and not (resource.startswith("arn:") and ":key/" in resource):
+        return None, "key named by id"
+    if isinstance(policies.get("key_policy"), dict) and "Statement" not in policies["key_policy"]:
+        return None, "policies per key"
+    key_account = request.get("resource_account") if resource == "*" else account_of(resource)
+    caller_account = account_of(request["principal"])
+    action = load_reference().action(request["action"])
+    if action is None:
+        return None, "not a KMS action"
+    if caller_account and key_account and caller_account != key_account and action.cross_account != "yes":
+        return None, "cross-account column"
+    try:
+        decision = evaluate(request_of(scenario), PolicySet(**{k: v for k, v in policies.items() if v is not None}), now=NOW)
+    except RequestError:
+        return None, "cannot be decided"
+    if len(decision.parts) > 1:
+        return None, "multi-part request (aliases, ReEncrypt)"
+    if decision.rejected or decision.decided_by == "cross-account":
+        return None, "KMS refusal" if decision.rejected else "cross-account column"
+    context = {entry.key: list(entry.values) if len(entry.values) != 1 else entry.values[0] for entry in decision.trace.context}
+    return {
+        "id": scenario["id"],
+        "principal": request["principal"],
+        "action": action.name,
+        "resource": resource,
+        "accountId": key_account or caller_account or "",
+        "context": context,
+        "given": sorted(request.get("context") or {}),
+        "policies": {name: policies.get(name) for name in TRANSLATED_POLICIES},
+        "kmstui_allowed": decision.allowed,
+    }, ""
+
+
+def us(pair: list[float]) -> str:
+    return f"min {pair[0] * 1e6:.1f} µs, median {pair[1] * 1e6:.1f} µs"
+
+
+def ratio(slow: list[float], fast: list[float]) -> str:
+    return f"{slow[0] / fast[0]:.1f}× (min), {slow[1] / fast[1]:.1f}× (median)"
+
+
+def main() -> None:
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    translated, left_out = [], {}
+    for scenario in SCENARIOS:
+        found, why = translate(scenario)
+        if found is None:
+            left_out[why] = left_out.get(why, 0) + 1
+        else:
+            translated.append(found)
+    reasons = ", ".join(f"{why} {count}" for why, count in sorted(left_out.items(), key=lambda kv: -kv[1]))
+    print(f"scenarios: {len(translated)} of {len(SCENARIOS)} translated for iam-simulate; left out: {reasons}")
+
+    peer = install_peer()
+    outcome = None
+    if peer is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "scenarios.json"
+            path.write_text(json.dumps(translated), encoding="utf-8")
+            try:
+                command = [shutil.which("node") or "node", str(DRIVER), str(peer), str(path)]
+                done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+                outcome = json.loads(done.stdout) if done.returncode == 0 else None
+                if outcome is None:
+                    print(f"peer: skipped: the driver failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
+            except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+                print(f"peer: skipped: the driver failed ({error})")
+
+    if outcome is not None:
+        print(f"peer: {PEER_PACKAGE}@{outcome['version']} on Node {outcome['node']}; "
+              f"accepted {outcome['accepted']} of {len(translated)}")
+        if outcome["rejected"]:
+            kinds: dict[str, int] = {}
+            for entry in outcome["rejected"]:
+                kinds[entry["message"]] = kinds.get(entry["message"], 0) + 1
+            counts = ", ".join(f"{m} {c}" for m, c in sorted(kinds.items(), key=lambda kv: -kv[1]))
+            print(f"peer: rejected by runSimulation: {counts} (first: {', '.join(e['id'] for e in outcome['rejected'][:5])})")
+        if outcome["core_mismatch"]:
+            print(f"peer: core engine and runSimulation differ on {len(outcome['core_mismatch'])}: "
+                  + ", ".join(e["id"] for e in outcome["core_mismatch"][:5]))
+        results = outcome["results"]
+        timed = [s for s in translated if s["id"] in results]
+        disagree = [s["id"] for s in timed if s["kmstui_allowed"] != (results[s["id"]] == "Allowed")]
+        print(f"agreement (Allowed / not Allowed): {len(timed) - len(disagree)} of {len(timed)} agree, "
+              f"{len(disagree)} disagree" + (f" (first: {', '.join(disagree[:8])})" if disagree else ""))
+        given = {s["id"]: {k.lower() for k in s["given"]} for s in timed}
+        dropped = [i for i in disagree if given[i] & {k.lower() for k in outcome["ignored_context_keys"].get(i, ())}]
+        if disagree:
+            print(f"  of which {len(dropped)} where iam-simulate ignored a context key the scenario gives "
+                  "(it does not know that key for the action)")
+    else:
+        timed = translated
+    wanted = {s["id"] for s in timed}
+    chosen = [s for s in SCENARIOS if s["id"] in wanted]
+
+    requests = [request_of(s) for s in chosen]
+    texts = [policy_texts(s) for s in chosen]
+    prepared = [PolicySet(**t) for t in texts]
+    pairs = list(zip(requests, prepared))
+    kept = list(zip(requests, texts))
+    for request, policies in pairs:  # warm caches
+        evaluate(request, policies, now=NOW)
+        decide(request, policies, now=NOW)
+
+    def every(fn):
+        def work() -> None:
+            for request, policies in pairs:
+                fn(request, policies, now=NOW)
+        return work
+
+    def parsed(fn):
+        def work() -> None:
+            for request, text in kept:
+                fn(request, PolicySet(**text), now=NOW)
+        return work
+
+    n = len(pairs)
+    explaining = [t / n for t in runs(3, every(evaluate))]
+    fast = [t / n for t in runs(3, every(decide))]
+    parse_explain = [t / n for t in runs(3, parsed(evaluate))]
+    parse_fast = [t / n for t in runs(3, parsed(decide))]
+
+    which = "the translated ones iam-simulate accepted" if outcome is not None else "the translated ones"
+    print(f"timed on {n} scenarios ({which}), min and median of 3 runs, each the best of 5 sweeps")
+    print(f"per decision, pre-parsed, kmstui fast path (decide):         {us(fast)}")
+    print(f"per decision, pre-parsed, kmstui explaining path (evaluate): {us(explaining)}")
+    if outcome is not None and outcome["core"]:
+        core = [min(outcome["core"]) / n, statistics.median(outcome["core"]) / n]
+        simulate = [min(outcome["simulate"]) / n, statistics.median(outcome["simulate"]) / n]
+        print(f"per decision, pre-parsed, iam-simulate core engine:         {us(core)}")
+        print(f"  ratio iam-simulate core / kmstui decide:   {ratio(core, fast)}  (goal ≥ 3×)")
+        print(f"  ratio iam-simulate core / kmstui evaluate: {ratio(core, explaining)}")
+    print(f"parse JSON text + evaluate, kmstui:     {us(parse_explain)}")
+    print(f"parse JSON text + decide, kmstui:       {us(parse_fast)}")
+    if outcome is not None and outcome["core"]:
+        print(f"parse JSON text + runSimulation, peer:  {us(simulate)}")
+        print(f"  ratio runSimulation / kmstui parse + evaluate: {ratio(simulate, parse_explain)}  (goal ≥ 2×)")
+        print(f"  ratio runSimulation / kmstui parse + decide:   {ratio(simulate, parse_fast)}")
+    else:
+        print("peer figures: not measured (see the peer line above)")
+
+
+if __name__ == "__main__":
+    main()
