@@ -256,3 +256,23 @@ async def test_a_misspelled_name_is_offered_its_correction() -> None:
         await pilot.press("slash", *"kms:Decrpyt")
         await pilot.pause()
         assert "did you mean kms:Decrypt?" in app.screen.query_one("#actions-pane").border_subtitle
+
+
+async def test_an_actions_condition_keys_get_the_room() -> None:
+    """kms:ReEncryptFrom has 14 condition keys: enter shows them all at 120×36, `z` nearly all at 80×24."""
+    for size, keys, wanted in (((120, 36), ("enter",), 14), ((80, 24), ("z",), 12), ((120, 36), (), 4)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            screen = app.screen
+            assert screen.open_action("kms:ReEncryptFrom", remember=False)
+            await pilot.press(*keys)
+            await pilot.pause()
+            table = screen.query_one("#action-keys", NameTable)
+            assert table.row_count == 14
+            shown = table.scrollable_content_region.height - 1  # less the header row
+            assert shown >= wanted, (size, keys, shown)
+            if keys == ("z",):
+                assert app.focused is table and not screen.query_one("#actions-pane").display
+                await pilot.press("z")
+                await pilot.pause()
+                assert screen.query_one("#actions-pane").display

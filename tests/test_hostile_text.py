@@ -85,7 +85,7 @@ async def test_trace_steps_pickers_and_editors() -> None:
         assert_shown(app, "user")
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.press("k")
+        await pilot.press("r")  # the key picker
         await pilot.pause()
         assert_shown(app, "description")
         await pilot.press("escape")

@@ -58,11 +58,11 @@ class TestSections:
         assert snap_compare(make_app(start="policies"), press=["down"] * 4 + ["space", "down"], terminal_size=(160, 45))
 
     def test_trace_power_user(self, snap_compare) -> None:
-        press = ["i", *"power-user", "enter", "k", *"alias/app", "enter"]
+        press = ["i", *"power-user", "enter", "r", *"alias/app", "enter"]
         assert snap_compare(make_app(start="trace"), press=press, terminal_size=(160, 45))
 
     def test_trace_narrow(self, snap_compare) -> None:
-        press = ["i", *"power-user", "enter", "k", *"alias/app", "enter"]
+        press = ["i", *"power-user", "enter", "r", *"alias/app", "enter"]
         assert snap_compare(make_app(start="trace"), press=press, terminal_size=(80, 24))
 
     def test_matrix(self, snap_compare) -> None:

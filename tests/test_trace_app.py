@@ -78,7 +78,7 @@ async def test_pickers_choose_principal_action_and_key(sample_snapshot) -> None:
         screen = app.trace_screen
         assert (screen.principal, screen.action) == ("arn:aws:iam::111122223333:user/alice", "kms:Encrypt")
         assert screen.decision.result == "Allowed" and screen.decision.decided_by == "iam"
-        await pilot.press("k", "escape")  # cancelling a picker changes nothing
+        await pilot.press("r", "escape")  # cancelling a picker changes nothing
         await pilot.pause()
         assert screen.resources == ["alias/app"]
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
 from kmstui.reference.fuzzy import highlight_spans
+from kmstui.widgets.lists import ListTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +27,9 @@ class NamedRow:
     hidden_prefix: str = ""  # shown without this prefix (e.g. "kms:"); positions shift with it
 
 
-class NameTable(DataTable):
-    """A row-cursor table of names. Posts :class:`NameTable.NameHighlighted` and ``NameChosen``."""
-
-    BINDING_GROUP_TITLE = "List"
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "First row", show=False),
-        Binding("G", "scroll_bottom", "Last row", show=False),
-    ]
+class NameTable(ListTable):
+    """A row-cursor table of names (j/k/g/G, `s` sorts: :class:`~kmstui.widgets.lists.ListTable`).
+    Posts :class:`NameTable.NameHighlighted` and ``NameChosen``."""
 
     @dataclass
     class NameHighlighted(Message):
@@ -74,8 +67,9 @@ class NameTable(DataTable):
                 first.stylize("bold underline", start, end)
             self.add_row(first, *row.cells, key=row.name)
             names.append(row.name)
+        self.resort()  # a sort the user chose stays over a filter's order
         if keep in names:
-            self.move_cursor(row=names.index(keep))
+            self.move_cursor(row=self.get_row_index(keep))
         elif names:
             self.move_cursor(row=0)
 

@@ -117,9 +117,12 @@ class ActionDetails(Vertical):
 
     DEFAULT_CSS = """
     ActionDetails { height: 1fr; }
-    ActionDetails > #action-summary { height: auto; max-height: 60%; }
-    ActionDetails > #action-keys { height: 1fr; min-height: 4; }
-    ActionDetails > #action-history { height: auto; max-height: 30%; }
+    ActionDetails > #action-summary { height: auto; max-height: 45%; }
+    ActionDetails > #action-keys { height: 1fr; min-height: 6; }
+    ActionDetails > #action-history { height: auto; max-height: 20%; }
+    /* In the condition keys (enter on an action): the table takes the room, the facts shrink. */
+    ActionDetails:focus-within > #action-summary { max-height: 3; }
+    ActionDetails:focus-within > #action-history { display: none; }
     """
 
     def compose(self) -> ComposeResult:
@@ -149,8 +152,9 @@ class KeyDetails(Vertical):
 
     DEFAULT_CSS = """
     KeyDetails { height: 1fr; }
-    KeyDetails > #key-summary { height: auto; max-height: 60%; }
-    KeyDetails > #key-actions { height: 1fr; min-height: 4; }
+    KeyDetails > #key-summary { height: auto; max-height: 50%; }
+    KeyDetails > #key-actions { height: 1fr; min-height: 6; }
+    KeyDetails:focus-within > #key-summary { max-height: 3; }
     """
 
     def compose(self) -> ComposeResult:

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from kmstui.outside_text import outside_text, visible
 from kmstui.policy.conditions import describe_values
 from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, Decision, GrantEvidence, StatementEvidence, Step
+from kmstui.widgets.lists import ListOptions
 
 OUTCOME_STYLES = {"pass": "$success", "allow": "$success", "fail": "$error", "deny": "$error"}
 MARKS = {"pass": "✓", "allow": "✓", "fail": "✗", "deny": "✗", "skip": "–", "info": "·"}
@@ -67,7 +68,7 @@ class VerdictBanner(Static):
         short = (lambda text: text) if self.full else (lambda text: shorten_arns(text, account))
         self.remove_class("-allowed", "-explicit", "-implicit")
         if decision is None:
-            text = visible(note, keep_lines=True) or "Choose a principal (i), an action (a) and a key (k)."
+            text = visible(note, keep_lines=True) or "Choose a principal (i), an action (a) and a key (r)."
             if recorded is not None:
                 self.update(Content.assemble((visible(recorded.label), "bold"), f"\n{text}"))
             else:
@@ -118,8 +119,9 @@ class StepRef:
     changed: bool = False
 
 
-class StepList(OptionList):
-    """The steps in AWS's order, parts separated; posts :class:`StepList.Chosen` as the user moves."""
+class StepList(ListOptions):
+    """The steps in AWS's order, parts separated; posts :class:`StepList.Chosen` as the user moves.
+    j/k (and g/G) move as in every list; n/p too."""
 
     BINDINGS = [
         Binding("n", "cursor_down", "Next step", tooltip="Highlight the next step", id="next-step"),

@@ -15,11 +15,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from kmstui.widgets.key_footer import KeyFooter
+from kmstui.widgets.lists import ListTable
 from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Snapshot
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
-SEVERITY_STYLES = {"high": "bold $error", "medium": "bold $warning", "low": "$text", "info": "$text-muted"}
+# Solid colours: a table cell does not blend a translucent one such as $text-muted (see the matrix).
+SEVERITY_STYLES = {"high": "bold $error", "medium": "bold $warning", "low": "$foreground", "info": "$foreground-darken-3"}
 
 
 class FindingsScreen(Screen):
@@ -31,7 +33,8 @@ class FindingsScreen(Screen):
 **Findings** are checks on what is loaded: a key policy that does not enable IAM policies, `Principal
 "*"` without a limiting condition, cross-account grants of actions that cannot be used
 cross-account, conditions on alias resources, broad `kms:*`, and more. Each names the seed or AWS
-page that explains it. `enter` shows the policy in **Policies**.
+page that explains it. `enter` shows the policy in **Policies**. `j`/`k` move, `s` sorts by the next
+column (`S` reverses; a click on a header sorts by it).
 """
     BINDINGS = [
         Binding("enter", "open", "Show policy", tooltip="Show the finding's policy in the Policies section", id="open-finding"),
@@ -46,7 +49,7 @@ page that explains it. `enter` shows the policy in **Policies**.
         yield Header()
         with Vertical(classes="list-pane", id="findings-pane") as pane:
             pane.border_title = "Findings"
-            yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="findings-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="finding-details")
         yield KeyFooter()
 
@@ -55,8 +58,11 @@ page that explains it. `enter` shows the policy in **Policies**.
 
         self.findings = sorted(snapshot_findings(self.snapshot),
                                key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule, f.source, f.line or 0))
-        table = self.query_one(DataTable)
-        table.add_columns("severity", "rule", "where", "finding")
+        table = self.query_one(ListTable)
+        table.add_column("severity", key="severity")
+        for column in ("rule", "where", "finding"):
+            table.add_column(column, key=column)
+        table.sort_values["severity"] = lambda cell: SEVERITY_ORDER.get(cell.plain, 9)  # worst first
         for index, finding in enumerate(self.findings):
             where = f"{finding.source}" + (f":{finding.line}" if finding.line else "")
             table.add_row(Content.styled(finding.severity, SEVERITY_STYLES.get(finding.severity, "")),
@@ -78,10 +84,11 @@ page that explains it. `enter` shows the policy in **Policies**.
             (f"Reference: {visible(finding.reference)}", "dim")))
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.findings or table.cursor_row is None:
+        table = self.query_one(ListTable)
+        if not self.findings or not table.row_count:
             return
-        finding = self.findings[table.cursor_row]
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key  # the row, however sorted
+        finding = self.findings[int(row_key.value)]
         opener = getattr(self.app, "open_policy", None)
         if opener is not None:
             opener(finding.source)

@@ -1,6 +1,7 @@
 """A modal, fuzzy-searchable list for choosing one item (a principal, an action, a key).
 
-Type to filter (``textual.fuzzy``), arrows to move, `enter` to choose, `esc` to cancel. The chosen
+Type to filter (``textual.fuzzy``), arrows to move (`tab` to the list, then `j`/`k` as in every list),
+`enter` to choose, `esc` to cancel. The chosen
 item's value is the screen's result.
 """
 
@@ -19,6 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kmstui.outside_text import visible
+from kmstui.widgets.lists import ListOptions
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class PickerScreen(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = self.title_text
             yield Input(placeholder="type to filter…", id="picker-filter")
-            yield OptionList(id="picker-list")
+            yield ListOptions(id="picker-list")
             yield Static(id="picker-count")
 
     def on_mount(self) -> None:

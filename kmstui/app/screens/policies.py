@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.fuzzy import Matcher
 from textual.widgets import Header, Static, Tree
 
 from rich.text import Text
@@ -22,6 +23,8 @@ from rich.text import Text
 from kmstui.widgets.key_footer import KeyFooter
 from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Key, Principal, Snapshot
+from kmstui.widgets.filter_input import FilterInput
+from kmstui.widgets.lists import ListTree
 from kmstui.widgets.trace_views import PolicyView
 
 NARROW_WIDTH = 140
@@ -49,12 +52,14 @@ class PoliciesScreen(Screen):
 **Policies** shows everything loaded — keys with their key policy, aliases, grants and tags;
 principals with their policies and boundary; organization policies; load errors — and the selected
 item's JSON with line numbers and the findings that concern it. `t` opens the Trace for the
-selected key or principal.
+selected key or principal. `/` filters the tree (fuzzy, as the other lists: a match keeps its
+parents and everything under it; `esc` clears); `j`/`k` move, `g`/`G` first and last.
 """
     BINDINGS = [
+        Binding("slash", "filter", "Filter", tooltip="Filter the tree (fuzzy); esc clears", id="policies-filter"),
         Binding("t", "trace", "Trace this", tooltip="Open the Trace for the selected key or principal", id="trace-this"),
         Binding("y", "copy", "Copy JSON", tooltip="Copy the selected item's JSON", id="copy-json-item"),
-        Binding("escape", "back", "Back", tooltip="Back to the section that opened this policy (Findings)",
+        Binding("escape", "back", "Back", tooltip="Clear the filter, or back to the section that opened this policy",
                 id="policies-back", show=False),
     ]
 
@@ -70,7 +75,8 @@ selected key or principal.
         with Horizontal(classes="split"):
             with Vertical(id="tree-pane", classes="list-pane") as pane:
                 pane.border_title = "Loaded"
-                yield Tree("snapshot", id="policy-tree")
+                yield FilterInput("filter the tree…  (esc clears)", id="policies-filter-input")
+                yield ListTree("snapshot", id="policy-tree")
             with Vertical(id="item-pane", classes="details-pane") as pane:
                 pane.border_title = "Item"
                 yield Static(id="item-notes")
@@ -97,8 +103,36 @@ selected key or principal.
         count = len(self._findings_about(source))
         return outside_text(f"{text}  ⚠ {count}" if count else text)
 
-    def _fill(self) -> None:
+    def _fill(self, query: str = "") -> None:
         tree = self.query_one(Tree)
+        tree.clear()
+        self._build(tree)
+        if query.strip():
+            matcher = Matcher(query.strip())
+            shown = self._prune(tree.root, matcher)
+            total = sum(1 for _ in _descendants(tree.root))
+            pane = self.query_one("#tree-pane")
+            pane.border_subtitle = (f"{shown} of {total} match “{query.strip()}”" if shown
+                                    else f"nothing matches “{query.strip()}” · esc clears")
+            tree.root.expand_all()
+        else:
+            self.query_one("#tree-pane").border_subtitle = "/ to filter"
+
+    def _prune(self, node, matcher: Matcher) -> int:
+        """Keep the nodes whose label matches, their parents, and everything under them; the count kept."""
+        kept = 0
+        for child in list(node.children):
+            if matcher.match(child.label.plain) > 0:
+                kept += 1 + sum(1 for _ in _descendants(child))
+                continue
+            below = self._prune(child, matcher)
+            if below:
+                kept += 1 + below
+            else:
+                child.remove()
+        return kept
+
+    def _build(self, tree: Tree) -> None:
         snapshot = self.snapshot
         tree.root.set_label(outside_text(f"{', '.join(snapshot.sources) or 'snapshot'} · {len(snapshot.keys)} keys · "
                                          f"{principal_counts(snapshot)}"))
@@ -193,6 +227,12 @@ selected key or principal.
 
         A managed policy is named by itself in findings ("managed policy X") and under each principal it
         is attached to ("user U managed policy X") in the tree: the first such node is selected."""
+        box = self.query_one(FilterInput)
+        if box.value:  # a filter could hide it: the whole tree again
+            with box.prevent(FilterInput.Changed):
+                box.value = ""
+            box.remove_class("-active")
+            self._fill()
         tree = self.query_one(Tree)
         nodes = [n for n in tree._tree_nodes.values() if isinstance(n.data, Item)]
         exact = [n for n in nodes if n.data.source == source]
@@ -236,7 +276,27 @@ selected key or principal.
         self.app.push_screen(PickerScreen(f"Trace a member of group {group.name} (its policies apply to each)", items),
                              lambda arn: arn and self.app.open_trace(principal=arn))
 
+    def action_filter(self) -> None:
+        box = self.query_one(FilterInput)
+        box.add_class("-active")
+        box.focus()
+
+    @on(FilterInput.Changed)
+    def _filtered(self, event: FilterInput.Changed) -> None:
+        self._fill(event.value)
+
+    @on(FilterInput.Done)
+    def _filter_done(self, event: FilterInput.Done) -> None:
+        if event.cleared:
+            event.filter_input.remove_class("-active")
+        self.query_one(Tree).focus()
+
     def action_back(self) -> None:
+        box = self.query_one(FilterInput)
+        if box.value:  # esc on the tree clears the filter first
+            box.value = ""
+            box.remove_class("-active")
+            return
         back = getattr(self.app, "action_back", None)
         if back is not None:
             back()
@@ -245,6 +305,12 @@ selected key or principal.
         if self.selected is not None and self.selected.text:
             self.app.copy_to_clipboard(self.selected.text)
             self.notify("Copied.")
+
+
+def _descendants(node):
+    for child in node.children:
+        yield child
+        yield from _descendants(child)
 
 
 def _same_policy(tree_source: str | None, finding_source: str | None) -> bool:

@@ -45,11 +45,15 @@ class ReferenceScreen(Screen):
 The **Reference** lists every KMS permission with its policy type (key policy, or IAM policy only),
 whether it can be used **cross-account**, its resources, and its condition keys; and every condition
 key with its type and the actions it applies to. Pick a row to see its details; `enter` on a
-condition key in the details jumps to it, `esc` jumps back.
+condition key in the details jumps to it, `esc` jumps back. `z` gives the details the whole section
+(an action's condition keys all show; `z` again: the list back). In every list `j`/`k` move, `g`/`G`
+go to the first/last row, `s` sorts by the next column (`S` reverses; a click on a header sorts by
+it).
 """
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip="Filter the list (fuzzy: 'grant', 'gdk')", id="filter"),
+        Binding("z", "zoom", "Zoom", tooltip="Give the details the whole section (again: the list back)", id="zoom"),
         Binding("a", "show_tab('actions')", "Actions", tooltip="Show the actions table", id="tab-actions"),
         Binding("c", "show_tab('keys')", "Condition keys", tooltip="Show the condition keys table", id="tab-keys"),
         Binding("y", "copy_name", "Copy name", tooltip="Copy the selected name", id="copy"),
@@ -309,6 +313,14 @@ condition key in the details jumps to it, `esc` jumps back.
         elif self.query_one(f"#{tab}-filter", FilterInput).value:
             self._clear_filter(tab)
             table.focus()
+
+    def action_zoom(self) -> None:
+        zoomed = not self.has_class("-zoom")
+        self.set_class(zoomed, "-zoom")
+        if zoomed:
+            self.action_focus_details()  # the list is hidden: focus what is shown
+        else:
+            self.query_one(f"#{self._current_tab()}-table", NameTable).focus()
 
     def action_focus_details(self) -> None:
         inner = "#action-keys" if self._current_tab() == "actions" else "#key-actions"

@@ -46,9 +46,9 @@ class TraceScreen(Screen):
     HELP = """\
 The **Trace** decides one request the way AWS does and shows every step: explicit denies, guardrails,
 cross-account use, then the three doors (the key policy names the principal; the key policy enables
-IAM policies; a grant). Pick the principal (`i`), action (`a`) and key (`k`); alias operations also
+IAM policies; a grant). Pick the principal (`i`), action (`a`) and key (`r`, the resource); alias operations also
 need the alias (`l`: an existing one, or type a new `alias/NAME`), and ReEncrypt a destination key
-(`K`). Set request context with `x`. Walk the steps with `n`/`p` or the arrows: each shows its evidence beside the policy, scrolled
+(`R`). Set request context with `x`. Walk the steps with `j`/`k`, `n`/`p` or the arrows: each shows its evidence beside the policy, scrolled
 to the statement. `w` edits that policy to see what would change (`W`: any policy of the request, or
 a key's grants; `u` drops the edits; `s` saves them as a new snapshot file, never to AWS); `e`/`E`
 export the trace as Markdown/JSON to a path you choose (with what-if edits in effect, the export says
@@ -64,10 +64,11 @@ what-if edit re-compares; choosing another principal, action or key ends the com
     BINDINGS = [
         Binding("i", "pick_principal", "Principal", tooltip="Choose the principal (who is asking)", id="pick-principal"),
         Binding("a", "pick_action", "Action", tooltip="Choose the KMS action", id="pick-action"),
-        Binding("k", "pick_key", "Key", tooltip="Choose the key (by alias or id); UpdateAlias: the new key", id="pick-key"),
+        Binding("r", "pick_key", "Key", tooltip="Choose the key, the resource (by alias or id); UpdateAlias: the new key",
+                id="pick-key"),
         Binding("l", "pick_alias", "Alias", tooltip="Alias operations: choose the alias, or type a new alias/NAME",
                 id="pick-alias", show=False),
-        Binding("K", "pick_destination", "To key", tooltip="ReEncrypt: choose the destination key", id="pick-destination",
+        Binding("R", "pick_destination", "To key", tooltip="ReEncrypt: choose the destination key", id="pick-destination",
                 show=False),
         Binding("x", "edit_context", "Context", tooltip="Edit the request context (condition keys)", id="edit-context"),
         Binding("d", "paste_event", "From denial", tooltip="Paste a CloudTrail event or an AccessDenied message: "
@@ -161,7 +162,7 @@ what-if edit re-compares; choosing another principal, action or key ends the com
         operation = self.action.split(":")[-1].lower()
         if operation in ("createalias", "updatealias", "deletealias") and not self.alias:
             return "the alias (l): an existing one, or type a new alias/NAME"
-        return "a key (k)"
+        return "a key (r)"
 
     def ask(self, principal: str | None = None, action: str | None = None, resources: list[str] | None = None,
             context: dict[str, Any] | None = None) -> None:
@@ -254,11 +255,11 @@ what-if edit re-compares; choosing another principal, action or key ends the com
         if operation in ("createalias", "updatealias", "deletealias"):
             parts.append(("Alias", self.alias or "(choose: l)"))
             if operation != "deletealias":
-                parts.append(("New key" if operation == "updatealias" else "Key", self.key or "(choose: k)"))
+                parts.append(("New key" if operation == "updatealias" else "Key", self.key or "(choose: r)"))
         else:
-            parts.append(("Key", self.key or "(choose: k)"))
+            parts.append(("Key", self.key or "(choose: r)"))
             if operation == "reencrypt":
-                parts.append(("To key", self.destination or self.key or "(choose: K)"))
+                parts.append(("To key", self.destination or self.key or "(choose: R)"))
         pieces: list = [" "]
         for index, (label, value) in enumerate(parts):
             pieces += ["   " if index else "", (label, "bold"), f" {visible(value)}"]
