@@ -40,7 +40,8 @@ class MatrixScreen(Screen):
     SUB_TITLE = "Access matrix"
     HELP = """\
 The **Access matrix** decides every KMS key action for every principal on one key (`r`), or for one
-principal on every key (`i`): ✓ allowed, ✗ explicitly denied, · implicitly denied. `f` shows only
+principal on every key (`i`): ✓ allowed, ✗ explicitly denied, · implicitly denied, ⊘ allowed by the
+policies but refused by KMS for this key (a reserved alias, or a key type that cannot do it). `f` shows only
 rows with an allowed cell, `c` shows one group of actions (columns) at a time, `/` filters the rows, `enter` on
 a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by the next column
 (`S` reverses; a click on a header sorts by it).
@@ -116,7 +117,7 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         self.query_one("#matrix-subject", Static).update(Content.assemble(
             " ", (what.title(), "bold"), f" {visible(matrix.label)}  ·  {len(matrix.rows)} rows × "
             f"{len(self.shown_actions)} of {len(matrix.actions)} actions  ·  ", ("Columns", "bold"),
-            f" {group} (c)  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied{notes}"))
+            f" {group} (c)  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied  ⊘ refused by KMS{notes}"))
 
     @work(thread=True, exclusive=True, group="matrix")
     def _fill(self, matrix: Matrix, cancel: threading.Event) -> None:
