@@ -52,6 +52,17 @@ def add_explain_parser(commands: Any) -> None:
     add_source_arguments(explain)
 
 
+def evaluate_with_warnings(request: Any, policies: Any) -> Any:
+    """The explained decision, with each policy's warnings (legal but suspicious content) on standard error."""
+    from kmstui.engine.order import evaluate
+
+    decision = evaluate(request, policies)
+    for policy in policies.policies():
+        for warning in policy.warnings:
+            print(f"kmstui: warning: {visible(warning)}", file=sys.stderr)
+    return decision
+
+
 def run_explain(args: argparse.Namespace, out: TextIO) -> int:
     from kmstui.cli.replay import run_explain_denial, wants_denial
 
@@ -62,7 +73,7 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
         print(f"kmstui explain: error: the following arguments are required: {', '.join(missing)} "
               "(or start from the denial: --cloudtrail FILE or --error MESSAGE)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from kmstui.engine.order import RequestError, evaluate
+    from kmstui.engine.order import RequestError
     from kmstui.engine.render import render_json, render_markdown, render_text
 
     from kmstui.cli.sources import wants_snapshot
@@ -73,10 +84,7 @@ def run_explain(args: argparse.Namespace, out: TextIO) -> int:
             request, policies = _from_snapshot(args)
         else:
             request, policies = _from_files(args)
-        decision = evaluate(request, policies)
-        for policy in policies.policies():
-            for warning in policy.warnings:
-                print(f"kmstui: warning: {visible(warning)}", file=sys.stderr)
+        decision = evaluate_with_warnings(request, policies)
     except (PolicyError, RequestError, InputError, SourceError, SnapshotError) as error:
         print(f"kmstui: error: {visible(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -51,12 +51,12 @@ def pick_event(log: Any, event_id: str | None, path: str) -> Any:
 
 def run_explain_denial(args: argparse.Namespace, out: TextIO) -> int:
     """``kmstui explain --cloudtrail FILE`` or ``--error MESSAGE``."""
-    from kmstui.engine.order import RequestError, evaluate
+    from kmstui.engine.order import RequestError
     from kmstui.policy.document import PolicyError
     from kmstui.sources.errors import SourceError
     from kmstui.sources.snapshot import SnapshotError
 
-    from kmstui.cli.explain import EXIT_EXPECT_FAILED
+    from kmstui.cli.explain import EXIT_EXPECT_FAILED, evaluate_with_warnings
 
     try:
         if args.cloudtrail and args.error:
@@ -70,10 +70,7 @@ def run_explain_denial(args: argparse.Namespace, out: TextIO) -> int:
             if request is None:  # a KMS message that names no request: the causes are the answer
                 out.write(_message_only(message))
                 return EXIT_OK
-        decision = evaluate(request, policies)
-        for policy in policies.policies():
-            for warning in policy.warnings:
-                print(f"kmstui: warning: {visible(warning)}", file=sys.stderr)
+        decision = evaluate_with_warnings(request, policies)
     except (PolicyError, RequestError, InputError, SourceError, SnapshotError) as error:
         print(f"kmstui: error: {visible(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
