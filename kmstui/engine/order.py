@@ -15,7 +15,7 @@ from typing import Any, Callable, Union
 
 from kmstui.engine.context import Context, KeyFacts, build_context
 from kmstui.engine.grants import check_grants
-from kmstui.engine.kms_rules import alias_rejection, key_type_rejection
+from kmstui.engine.kms_rules import ALIAS_OPERATIONS, alias_rejection, key_type_rejection
 from kmstui.engine.matching import NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, applicable
 from kmstui.policy.document import KIND_LABELS, Policy
 from kmstui.engine.policy_set import PolicySet, key_id_of
@@ -225,7 +225,8 @@ class _PartEvaluation:
         refusal = _refusal(part, self.action_lower, self.metadata)
         if refusal is None:
             return decision
-        check = "KMS accepts the request for this alias and key"
+        check = ("KMS accepts the request for this alias and key" if self.action_lower in ALIAS_OPERATIONS
+                 else "KMS accepts the request for this key's type")
         if decision.result != ALLOWED:
             steps = decision.steps
             if self.explain:
