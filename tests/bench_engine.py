@@ -71,19 +71,18 @@ def runs(count: int, work) -> tuple[float, float]:
     return timings[0], timings[len(timings) // 2]
 
 
-def main() -> None:
-    scenarios = mixed_scenarios()
-    requests = [request_of(s) for s in scenarios]
-    texts = [policy_texts(s) for s in scenarios]
-    prepared = [PolicySet(**t) for t in texts]
-    pairs = []
-    for request, policies in zip(requests, prepared):  # warm caches; questions that cannot be decided are left out
+def kmstui_timings(requests: list[Request], texts: list[dict]) -> dict[str, list[float]]:
+    """Per decision (min, median of 3 runs) on both paths, pre-parsed and from JSON text; questions that
+    cannot be decided are left out. bench_peer.py uses it too, beside the peer's figures."""
+    pairs, kept = [], []
+    for request, text in zip(requests, texts):
+        policies = PolicySet(**text)
         try:
-            evaluate(request, policies, now=NOW)
+            evaluate(request, policies, now=NOW)  # warms the caches (statement indexes, compiled patterns)
         except RequestError:
             continue
         pairs.append((request, policies))
-    kept = [(r, t) for r, t, p in zip(requests, texts, prepared) if any(p is q for _, q in pairs)]
+        kept.append((request, text))
 
     def every(fn):
         def work() -> None:
@@ -98,10 +97,18 @@ def main() -> None:
         return work
 
     n = len(pairs)
-    explaining = [t / n for t in runs(3, every(evaluate))]
-    fast = [t / n for t in runs(3, every(decide))]
-    parse_explain = [t / n for t in runs(3, parsed(evaluate))]
-    parse_fast = [t / n for t in runs(3, parsed(decide))]
+    return {"count": [n], "explaining": [t / n for t in runs(3, every(evaluate))],
+            "fast": [t / n for t in runs(3, every(decide))],
+            "parse_explain": [t / n for t in runs(3, parsed(evaluate))],
+            "parse_fast": [t / n for t in runs(3, parsed(decide))]}
+
+
+def main() -> None:
+    scenarios = mixed_scenarios()
+    timings = kmstui_timings([request_of(s) for s in scenarios], [policy_texts(s) for s in scenarios])
+    n = timings["count"][0]
+    explaining, fast = timings["explaining"], timings["fast"]
+    parse_explain, parse_fast = timings["parse_explain"], timings["parse_fast"]
 
     with tempfile.TemporaryDirectory() as folder:
         policy = Path(folder) / "key.json"

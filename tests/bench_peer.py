@@ -35,10 +35,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_engine import policy_texts, request_of, runs  # noqa: E402
+from bench_engine import kmstui_timings, policy_texts, request_of  # noqa: E402
 from test_corpus import NOW, SCENARIOS  # noqa: E402
 
-from kmstui import PolicySet, RequestError, decide, evaluate  # noqa: E402
+from kmstui import PolicySet, RequestError, evaluate  # noqa: E402
 from kmstui.reference.model import load_reference  # noqa: E402
 
 PEER_PACKAGE = "@cloud-copilot/iam-simulate"
@@ -202,30 +202,10 @@ def main() -> None:
 
     requests = [request_of(s) for s in chosen]
     texts = [policy_texts(s) for s in chosen]
-    prepared = [PolicySet(**t) for t in texts]
-    pairs = list(zip(requests, prepared))
-    kept = list(zip(requests, texts))
-    for request, policies in pairs:  # warm caches
-        evaluate(request, policies, now=NOW)
-        decide(request, policies, now=NOW)
-
-    def every(fn):
-        def work() -> None:
-            for request, policies in pairs:
-                fn(request, policies, now=NOW)
-        return work
-
-    def parsed(fn):
-        def work() -> None:
-            for request, text in kept:
-                fn(request, PolicySet(**text), now=NOW)
-        return work
-
-    n = len(pairs)
-    explaining = [t / n for t in runs(3, every(evaluate))]
-    fast = [t / n for t in runs(3, every(decide))]
-    parse_explain = [t / n for t in runs(3, parsed(evaluate))]
-    parse_fast = [t / n for t in runs(3, parsed(decide))]
+    timings = kmstui_timings(requests, texts)
+    n = timings["count"][0]
+    explaining, fast = timings["explaining"], timings["fast"]
+    parse_explain, parse_fast = timings["parse_explain"], timings["parse_fast"]
 
     which = "the translated ones iam-simulate accepted" if outcome is not None else "the translated ones"
     print(f"timed on {n} scenarios ({which}), min and median of 3 runs, each the best of 5 sweeps")
