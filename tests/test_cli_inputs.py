@@ -84,6 +84,9 @@ def test_a_fifo_is_refused_unread(tmp_path: Path, capsys) -> None:
     ("--key-metadata", {"KeyMetadata": []}, "expected describe-key output"),
     ("--key-metadata", [{"Arn": KEY}], "expected describe-key output"),
     ("--aliases", {"Other": []}, "expected list-aliases output"),
+    # Found by test_fuzz_loaders: a blank TargetKeyId used to pass the loader and fail later as a bad key ARN.
+    ("--aliases", {"Aliases": [{"AliasName": "alias/app", "TargetKeyId": " "}]}, "' ' is not a key id or key ARN"),
+    ("--aliases", {"Aliases": [{"AliasName": "alias/app", "TargetKeyId": "key/1234"}]}, "is not a key id or key ARN"),
     ("--grants", {"Grants": [{"GranteePrincipal": ALICE, "Operations": ["Decrypt", "Nope"]}]}, "'Nope' is not a grant operation"),
 ])
 def test_saved_cli_output_of_the_wrong_shape_names_the_file(tmp_path: Path, capsys, flag: str, content, expected: str) -> None:

@@ -39,7 +39,7 @@ KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_ARN = f"arn:aws:kms:us-west-2:111122223333:key/{KEY_ID}"
 ALICE = "arn:aws:iam::111122223333:user/Alice"
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                                         HealthCheck.filter_too_much], derandomize=False)
+                                                                         HealthCheck.filter_too_much])
 FUZZ_CLI = settings(FUZZ, max_examples=150)
 
 

@@ -15,6 +15,7 @@ from kmstui.policy.document import PolicyError
 
 KEY_ARN = re.compile(r"^arn:[a-z0-9-]+:kms:[a-z0-9-]*:[0-9]{12}:key/[A-Za-z0-9-]+$")
 ALIAS_ARN = re.compile(r"^arn:[a-z0-9-]+:kms:[a-z0-9-]*:[0-9]{12}:alias/.+$")
+KEY_ID = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 def is_key_arn(text: object) -> bool:
@@ -140,8 +141,8 @@ def parse_aliases(value: Any, source: str = "aliases") -> tuple[dict[str, Any], 
         if alias.get("AliasArn") is not None and not ALIAS_ARN.match(alias["AliasArn"]):
             raise PolicyError(source, None, f"{where}.AliasArn", "expected an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)")
         target = alias.get("TargetKeyId")
-        if target is not None and target.startswith("arn:") and not is_key_arn(target):
-            raise PolicyError(source, None, f"{where}.TargetKeyId", "expected a key id or key ARN")
+        if target is not None and not (is_key_arn(target) if target.startswith("arn:") else KEY_ID.match(target)):
+            raise PolicyError(source, None, f"{where}.TargetKeyId", f"{target!r} is not a key id or key ARN")
     return tuple(dict(a) for a in value)
 
 
