@@ -20,7 +20,7 @@ from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condi
 from kmstui.policy.locations import LazyLocations
 from kmstui.outside_text import visible
 from kmstui.policy.json_text import JsonTextError, load_json_text
-from kmstui.policy.patterns import Glob, Template, compile_glob, has_wildcard, parse_template
+from kmstui.policy.patterns import Glob, Template, Variable, compile_glob, has_wildcard, parse_template
 from kmstui.policy.principals import Caller, PrincipalIndex, index_principal, normalize_aws_principal
 
 KINDS = ("identity", "key_policy", "boundary", "session", "scp", "rcp", "vpc_endpoint")
@@ -138,10 +138,14 @@ class Policy:
         cover both (for Allow and for Deny): nothing in this policy can tell them apart. Cached."""
         found = self._classes.get(actions_lower)
         if found is None:
-            ids: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
-            found = tuple(ids.setdefault((tuple(id(s) for s in self.statements_for(a, "Allow")),
-                                           tuple(id(s) for s in self.statements_for(a, "Deny"))), len(ids))
-                          for a in actions_lower)
+            allow, deny = [0] * len(actions_lower), [0] * len(actions_lower)
+            for position, statement in enumerate(self.statements):
+                covered = allow if statement.effect == "Allow" else deny
+                bit = 1 << position
+                for column in _coverage(statement, actions_lower):
+                    covered[column] |= bit
+            ids: dict[tuple[int, int], int] = {}
+            found = tuple(ids.setdefault(pair, len(ids)) for pair in zip(allow, deny))
             self._classes[actions_lower] = found
         return found
 
@@ -160,10 +164,26 @@ class Policy:
             index = self._by_principal[(action_lower, effect)] = _PrincipalStatements(statements)
         return index.for_caller(caller)
 
+    def for_caller(self, caller: Caller) -> tuple[Statement, ...]:
+        """Every statement, whatever its action, that could name ``caller`` (see :meth:`candidates`)."""
+        if len(self.statements) < _INDEX_FROM:
+            return self.statements
+        index = self._by_principal.get(("*", None))
+        if index is None:
+            index = self._by_principal[("*", None)] = _PrincipalStatements(self.statements)
+        return index.for_caller(caller)
+
     @cached_property
     def condition_keys(self) -> frozenset[str]:
-        """Every condition key the policy's statements name (lower case)."""
-        return frozenset(clause.key_lower for statement in self.statements for clause in statement.conditions)
+        """Every context key the policy's statements read (lower case): each condition's key and each
+        policy variable in a condition value or a Resource (``${kms:CallerAccount}`` reads a key too)."""
+        keys = set()
+        for statement in self.statements:
+            for clause in statement.conditions:
+                keys.add(clause.key_lower)
+                keys.update(variable.key.lower() for compiled in clause.compiled for variable in _variables(compiled))
+            keys.update(variable.key.lower() for template in statement._resource_templates for variable in _variables(template))
+        return frozenset(keys)
 
     @cached_property
     def warnings(self) -> tuple[str, ...]:
@@ -173,6 +193,24 @@ class Policy:
 
 
 _INDEX_FROM = 16  # fewer statements than this are simply scanned
+
+
+def _variables(compiled: Any) -> list[Variable]:
+    """The policy variables of a compiled value (a Template is a tuple of segments; other values have none)."""
+    return [segment for segment in compiled if isinstance(segment, Variable)] if isinstance(compiled, tuple) else []
+_COVERAGE: dict[tuple[bool, tuple[str, ...], tuple[str, ...]], tuple[int, ...]] = {}
+
+
+def _coverage(statement: Statement, actions_lower: tuple[str, ...]) -> tuple[int, ...]:
+    """The positions of the actions a statement's Action/NotAction covers, shared by every statement
+    with the same Action list (thousands of principals' policies repeat a few lists)."""
+    signature = (statement.not_action, statement.actions, actions_lower)
+    found = _COVERAGE.get(signature)
+    if found is None:
+        if len(_COVERAGE) > 50_000:
+            _COVERAGE.clear()
+        found = _COVERAGE[signature] = tuple(i for i, action in enumerate(actions_lower) if statement.action_matches(action))
+    return found
 
 
 class _PrincipalStatements:
@@ -370,6 +408,8 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
     exact = frozenset(a for a in lowered if not has_wildcard(a))
     patterns = tuple(compile_glob(a) for a in lowered if has_wildcard(a))
     templates = tuple(parse_template(r) if allow_variables else None for r in resources) if resources else ()
+    if not any(templates):
+        templates = ()  # no policy variable in any Resource: matched as plain patterns
     return Statement(
         source=source, kind=kind, index=index, sid=sid, effect=effect,
         actions=actions, not_action=action_key == "NotAction",
