@@ -52,3 +52,9 @@ def json_text(data: object) -> str:
     hide what a terminal shows (written as \\uXXXX escapes, which read back as the same string)."""
     text = json.dumps(data, indent=2, ensure_ascii=False)
     return _REORDERING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def json_line(data: object) -> str:
+    """:func:`json_text` on one line (Python's fast encoder, for long outputs written a record a line)."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _REORDERING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -344,6 +344,24 @@ def test_cli_json_shape(snapshot_file: str) -> None:
     assert data["rows"][0]["cells"]["kms:Decrypt"] == {"result": "ExplicitlyDenied", "decided_by": "explicit-deny"}
 
 
+@pytest.mark.parametrize("argv", [["--key", "alias/no-iam"], ["--principal", "carol"],
+                                  ["--key", "alias/no-iam", "--allowed-only", "--actions", "ScheduleKeyDeletion"]])
+def test_cli_json_is_the_matrix_a_row_a_line(snapshot_file: str, argv: list[str]) -> None:
+    """The JSON written a row a line reads back as Matrix.to_dict, empty row lists included."""
+    from kmstui.sources.files import load_path
+
+    code, out, err = run([*argv, "--snapshot", snapshot_file, "--format", "json"])
+    assert code == 0, err
+    loaded = load_path(snapshot_file)
+    snapshot = getattr(loaded, "snapshot", loaded)
+    actions = select_actions(argv[argv.index("--actions") + 1]) if "--actions" in argv else None
+    matrix = (matrix_for_key(snapshot, argv[1], actions) if argv[0] == "--key" else matrix_for_principal(snapshot, argv[1], actions))
+    assert json.loads(out) == matrix.to_dict(allowed_only="--allowed-only" in argv)
+    rows = json.loads(out)["rows"]
+    lines = [line.strip().rstrip(",") for line in out.splitlines()]
+    assert [json.loads(line) for line in lines if line.startswith('{"')] == rows  # each row whole on its line
+
+
 def test_cli_text_table(snapshot_file: str) -> None:
     code, out, err = run(["--key", "alias/with-iam", "--snapshot", snapshot_file, "--actions", "Decrypt,Encrypt,ScheduleKeyDeletion"])
     assert code == 0, err

@@ -21,6 +21,7 @@ import fnmatch
 import functools
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 from kmstui.sources.snapshot import SnapshotError
@@ -474,16 +475,22 @@ _FORKED: Matrix | None = None  # the matrix a forked worker evaluates (inherited
 
 def _evaluate_row(matrix: Matrix, row: Row) -> tuple[dict[str, Cell], str | None]:
     """Every action of a row against one PolicySet, on the engine's fast path: the row's statements are
-    matched once for all its columns (decide's memo) and equal cells are one object. A row that cannot
-    be evaluated gets an error. A cell's trace is built when it is opened (Matrix.cell_decision)."""
+    matched once for all its columns (decide's memo), equal cells are one object, and a row the order
+    cannot tell from one already decided (engine.fingerprint) takes its cells. A row that cannot be
+    evaluated gets an error. A cell's trace is built when it is opened (Matrix.cell_decision)."""
     from kmstui.engine.order import decide
     from kmstui.engine.resolve import Request
 
     sets: _PolicySets = matrix._sets
     key = sets.key(row.key)
     cells: dict[str, Cell] = {}
+    now = datetime.now(timezone.utc)  # one moment for the whole row and its fingerprint
     try:
         policies = sets.policy_set(row.principal, key)
+        fingerprint = sets.fingerprints.of(Request(row.principal, "", key.arn, key.account), matrix.actions, policies, now)
+        shared = sets.rows.get((key.arn, fingerprint)) if fingerprint is not None else None
+        if shared is not None:
+            return dict(shared), None
         memo: dict[Any, Any] = {}
         decided: dict[tuple, Cell] = {}
         account = row.principal.split(":")[4] if row.principal.startswith("arn:") else None
@@ -491,13 +498,15 @@ def _evaluate_row(matrix: Matrix, row: Row) -> tuple[dict[str, Cell], str | None
                                                                   account is not None and account != key.account)):
             cell = decided.get(column)
             if cell is None:
-                verdict = decide(Request(row.principal, action, key.arn, key.account), policies, memo=memo)
+                verdict = decide(Request(row.principal, action, key.arn, key.account), policies, now, memo=memo)
                 cell = decided[column] = _shared_cell(verdict.result, verdict.decided_by, bool(verdict.if_known))
             cells[action] = cell
     except ValueError as error:  # PolicyError, RequestError, MatrixError
         text = str(error)
         return {}, (text.splitlines()[0] if text else type(error).__name__)
-    return cells, None
+    if fingerprint is not None:
+        sets.rows[(key.arn, fingerprint)] = cells
+    return dict(cells), None
 
 
 def column_classes(actions: tuple[str, ...], policies: Any, metadata: Any, cross_account: bool) -> list[tuple]:
@@ -611,8 +620,13 @@ class _PolicySets:
     each policy once per Snapshot), with the errors a matrix reports as :class:`MatrixError`."""
 
     def __init__(self, snapshot: Any) -> None:
+        from kmstui.engine.fingerprint import Fingerprints
+
         self.snapshot = snapshot
         self.keys = {k.arn: k for k in snapshot.keys}
+        self.fingerprints = Fingerprints()
+        self._key_sides: dict[str, Any] = {}  # key ARN → a PolicySet whose key side the key's rows share
+        self.rows: dict[tuple[str, Any], dict[str, Cell]] = {}  # (key, fingerprint) → the cells of the first such row
 
     def key(self, arn: str) -> Any:
         return self.keys[arn]
@@ -647,4 +661,9 @@ class _PolicySets:
         parse_grants(key.grants, source=f"grants of {key.key_id}")
 
     def policy_set(self, principal_arn: str, key: Any) -> Any:
-        return self.snapshot.policy_set(principal_arn, [key], own_aliases=True)
+        """The row's PolicySet; the key side is checked once per key, not once per row."""
+        like = self._key_sides.get(key.arn)
+        found = self.snapshot.policy_set(principal_arn, [key], own_aliases=True, like=like)
+        if like is None:
+            self._key_sides[key.arn] = found
+        return found

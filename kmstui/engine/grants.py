@@ -59,6 +59,12 @@ def check_grants(grants: tuple[Mapping[str, Any], ...], operation: str, key_arn:
     return found
 
 
+def grant_names_caller(grant: Mapping[str, Any], caller: Caller) -> tuple[bool, bool]:
+    """(the caller is the grant's grantee, the caller is its retiring principal): all a grant reads of a caller."""
+    grantee = grant.get("GranteePrincipal") or grant.get("GranteeServicePrincipal") or ""
+    return _is(grantee, caller), _is(grant.get("RetiringPrincipal"), caller)
+
+
 def _is(principal: Any, caller: Caller) -> bool:
     if not principal:
         return False

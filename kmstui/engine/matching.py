@@ -12,7 +12,7 @@ from typing import Any
 
 from kmstui.engine.context import UNKNOWN, Context
 from kmstui.engine.trace import ConditionEvidence, StatementEvidence
-from kmstui.policy.conditions import ClauseResult, evaluate_clause
+from kmstui.policy.conditions import Clause, ClauseResult, evaluate_clause
 from kmstui.policy.document import Policy, Statement
 from kmstui.policy.patterns import Variable, resolve_template, unprotect, wildcard_match
 from kmstui.policy.principals import Caller, PrincipalMatch, excluded_by_not_principal, match_index
@@ -76,33 +76,18 @@ def match_core(statement: Statement, resource: str, caller: Caller, context: Con
     """The statement's verdict for a request whose action it covers, or None when resource or principal
     do not match. ``keep_results`` keeps every condition's result (a trace shows them all); without
     it evaluation stops at the first condition that fails on a known value."""
-    if not _resource_covers(statement, resource, context):
+    named = names_caller(statement, resource, caller, context, has_boundary)
+    if named is None:
         return None
-    how = entry = None
-    if statement.principal is not None:
-        if statement.not_principal:
-            # IAM user guide, "AWS JSON policy elements: NotPrincipal": a Deny with NotPrincipal always
-            # denies an IAM principal that has a permissions boundary, whatever NotPrincipal lists.
-            if statement.effect == "Deny" and has_boundary and caller.kind in ("user", "role", "role-session"):
-                how = NOT_PRINCIPAL_BOUNDARY
-            elif excluded_by_not_principal(statement.principal, caller):
-                return None
-            else:
-                how = NOT_PRINCIPAL_ALLOW if statement.effect == "Allow" else NOT_PRINCIPAL
-        else:
-            found: PrincipalMatch | None = match_index(statement._principal_index, caller)
-            if found is None:
-                return None
-            how, entry = found.how, found.entry
+    how, entry = named
     if not statement.conditions:
         return Applied(statement, how, entry, True, () if keep_results else None, None)
     results: list[ClauseResult] = []
     unknown_only = True
     for clause in statement.conditions:
-        known = context.get(clause.key)
-        result = evaluate_clause(clause, known.values if known is not None else None, context.values)
+        known, result = clause_result(clause, context)
         results.append(result)
-        if not result.matched and known is not None:
+        if not result.matched and known:
             unknown_only = False
             if not keep_results:
                 break
@@ -111,6 +96,34 @@ def match_core(statement: Statement, resource: str, caller: Caller, context: Con
     if failing and unknown_only:
         wants = "; ".join(f"{r.clause.key} {r.clause.operator_text} {', '.join(r.clause.values)}" for r in failing)
     return Applied(statement, how, entry, not failing, tuple(results) if keep_results else None, wants)
+
+
+def names_caller(statement: Statement, resource: str, caller: Caller, context: Context,
+                 has_boundary: bool = False) -> tuple[str | None, str | None] | None:
+    """(how the statement names the caller, the Principal entry) when its Resource and Principal
+    match, else None. ``how`` is None for a statement without Principal (an identity policy's)."""
+    if not _resource_covers(statement, resource, context):
+        return None
+    if statement.principal is None:
+        return None, None
+    if statement.not_principal:
+        # IAM user guide, "AWS JSON policy elements: NotPrincipal": a Deny with NotPrincipal always
+        # denies an IAM principal that has a permissions boundary, whatever NotPrincipal lists.
+        if statement.effect == "Deny" and has_boundary and caller.kind in ("user", "role", "role-session"):
+            return NOT_PRINCIPAL_BOUNDARY, None
+        if excluded_by_not_principal(statement.principal, caller):
+            return None
+        return (NOT_PRINCIPAL_ALLOW if statement.effect == "Allow" else NOT_PRINCIPAL), None
+    found: PrincipalMatch | None = match_index(statement._principal_index, caller)
+    if found is None:
+        return None
+    return found.how, found.entry
+
+
+def clause_result(clause: Clause, context: Context) -> tuple[bool, ClauseResult]:
+    """(whether the request has a value for the clause's key, how the clause comes out)."""
+    known = context.get(clause.key)
+    return known is not None, evaluate_clause(clause, known.values if known is not None else None, context.values)
 
 
 def evidence_of(applied: Applied, action_lower: str, resource: str, context: Context) -> StatementEvidence:
@@ -157,7 +170,12 @@ def _resource_entry(statement: Statement, resource: str, context: Context) -> st
     if statement.resources is None:
         return "(no Resource element)"
     hit = None
-    for text, template in zip(statement.resources, statement._resource_templates or (None,) * len(statement.resources)):
+    if not statement._resource_templates:  # no policy variables: the common case, without substitution
+        hit = next((text for text in statement.resources if _resource_matches(text, resource)), None)
+        if statement.not_resource:
+            return None if hit is not None else f"NotResource does not list {resource}"
+        return hit
+    for text, template in zip(statement.resources, statement._resource_templates):
         pattern = text
         if template is not None:
             resolved = resolve_template(template, context.values)

@@ -13,12 +13,12 @@ from functools import lru_cache
 from datetime import datetime
 from typing import Any, Callable, Union
 
-from kmstui.engine.context import Context, KeyFacts, build_context
+from kmstui.engine.context import Context, build_context
 from kmstui.engine.grants import check_grants
 from kmstui.engine.kms_rules import ALIAS_OPERATIONS, alias_rejection, key_type_rejection
 from kmstui.engine.matching import NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, applicable
 from kmstui.policy.document import KIND_LABELS, Policy
-from kmstui.engine.policy_set import PolicySet, key_id_of
+from kmstui.engine.policy_set import PolicySet
 from kmstui.policy.principals import Caller, PrincipalError, match_index, parse_caller
 from kmstui.engine.resolve import Part, Request, RequestError, resolve_parts
 from kmstui.engine.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, REJECTED, Decision, Evidence,
@@ -77,7 +77,7 @@ def _run(request: Request, policies: PolicySet, now: datetime | None, explain: b
     decisions = []
     context: Context | None = None
     for part in parts:
-        part_context = build_context(request.context, caller, _key_facts(part, policies), request.derive, now,
+        part_context = build_context(request.context, caller, policies.key_facts(part.key_arn, part.account, part.alias_name), request.derive, now,
                                      policies.derived_by_key, part.action)
         context = context or part_context
         decisions.append(_PartEvaluation(part, caller, policies, part_context, explain, memo).run())
@@ -110,28 +110,6 @@ def _door_text(decision: PartDecision) -> str:
     return {"key-policy": f"the key policy allows the principal ({label})",
             "iam": f"IAM policies allow ({label})",
             "grant": f"{label} allows it"}.get(decision.decided_by, decision.decided_by)
-
-
-def _key_facts(part: Part, policies: PolicySet) -> KeyFacts | None:
-    """What the PolicySet knows about the part's key, for derived context (cached per PolicySet)."""
-    if part.key_arn is None:
-        return None
-    cache_key = ("facts", part.key_arn, part.alias_name)
-    found = policies.derived_by_key.get(cache_key)
-    if found is None:
-        found = policies.derived_by_key[cache_key] = _collect_key_facts(part, policies)
-    return found
-
-
-def _collect_key_facts(part: Part, policies: PolicySet) -> KeyFacts:
-    assert part.key_arn is not None
-    aliases = None
-    if policies.aliases is not None:
-        key_id = key_id_of(part.key_arn)
-        aliases = tuple(str(a["AliasName"]) for a in policies.aliases
-                        if a.get("TargetKeyId") and key_id_of(str(a["TargetKeyId"])) == key_id and a.get("AliasName"))
-    return KeyFacts(part.key_arn, part.account, policies.key_metadata.get(part.key_arn),
-                    policies.key_tags.get(part.key_arn), aliases, part.alias_name)
 
 
 def _resolve_step(request: Request, caller: Caller, parts: list[Part]) -> Step:

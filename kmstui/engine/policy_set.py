@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable, Mapping, Sequence
 
+from kmstui.engine.context import KeyFacts
 from kmstui.engine.key_data import parse_aliases, parse_grants, parse_metadata, parse_tags
 from kmstui.policy.document import Policy, parse_policy
 
@@ -94,6 +96,37 @@ class PolicySet:
         self.derived_by_key: dict[Any, Any] = {}
         # How each request's resources resolve against these aliases and key metadata.
         self.resolved_parts: dict[Any, Any] = {}
+
+    def with_principal(self, identity: Iterable[Any] = (), boundary: Any = None, session: Any = None,
+                       scps: Sequence[Sequence[Any]] = (), missing: Iterable[str] = ()) -> PolicySet:
+        """The same key side (key policies, grants, key facts, RCPs, VPC endpoint policies), already
+        checked, with another principal's policies: the access matrix needs one PolicySet per row."""
+        other = copy.copy(self)
+        other.identity = tuple(parse_policy(p, "identity", f"identity policy {i + 1}") for i, p in enumerate(identity or ()))
+        other.boundary = parse_policy(boundary, "boundary", "permissions boundary") if boundary is not None else None
+        other.session = parse_policy(session, "session", "session policy") if session is not None else None
+        other.scps = _levels(scps, "scp", "SCP")
+        other.missing = tuple(missing)
+        # What the key's facts derive stays; which policies apply depends on the principal's.
+        other.derived_by_key = {k: v for k, v in self.derived_by_key.items() if k[0] != "applicable"}
+        other.resolved_parts = {}
+        return other
+
+    def key_facts(self, key_arn: str | None, account: str | None, alias_name: str | None = None) -> KeyFacts | None:
+        """What these policies know of a key (metadata, tags, aliases), for derived context; cached."""
+        if key_arn is None:
+            return None
+        cache_key = ("facts", key_arn, alias_name)
+        found = self.derived_by_key.get(cache_key)
+        if found is None:
+            aliases = None
+            if self.aliases is not None:
+                key_id = key_id_of(key_arn)
+                aliases = tuple(str(a["AliasName"]) for a in self.aliases
+                                if a.get("TargetKeyId") and key_id_of(str(a["TargetKeyId"])) == key_id and a.get("AliasName"))
+            found = self.derived_by_key[cache_key] = KeyFacts(key_arn, account, self.key_metadata.get(key_arn),
+                                                              self.key_tags.get(key_arn), aliases, alias_name)
+        return found
 
     def policies(self) -> list[Policy]:
         """Every parsed policy (for warnings and listings)."""

@@ -78,7 +78,7 @@ def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list
     """The parts to authorize, in the order AWS's documentation lists them (cached per PolicySet)."""
     resource = request.resource
     if isinstance(resource, str) and is_key_arn(resource):
-        simple = _key_arn_part(request.action, resource)  # the access matrix's every cell: no PolicySet needed
+        simple = simple_key_part(request.action, resource)  # the access matrix's every cell: no PolicySet needed
         if simple is not None:
             return [simple]
     cache_key = (request.principal, request.action, request.resources, request.resource_account)
@@ -89,7 +89,7 @@ def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list
 
 
 @lru_cache(maxsize=4096)
-def _key_arn_part(action_text: str, key_arn: str) -> Part | None:
+def simple_key_part(action_text: str, key_arn: str) -> Part | None:
     """The one part of a key action on a key named by ARN (None for any other kind of request)."""
     found = find_action(action_text)
     if isinstance(found, tuple) or found.resource_types == {"*"} or found.name.split(":", 1)[1] in (

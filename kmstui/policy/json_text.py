@@ -52,7 +52,8 @@ def load_json_text(text: str, object_pairs_hook: Callable[[list[tuple[str, Any]]
             raise
         # an integer with more digits than Python converts
         raise JsonTextError(None, f"not usable JSON: {str(error).split(';')[0]}") from None
-    if _deeper_than(data, MAX_DEPTH):
+    # Containers cannot nest deeper than the text has brackets (a policy has a few dozen): count first.
+    if text.count("{") + text.count("[") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
         raise JsonTextError(None, f"nested more than {MAX_DEPTH} levels deep; no AWS document is")
     return data
 

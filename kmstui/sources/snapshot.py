@@ -316,11 +316,13 @@ class Snapshot:
                       for holder in holders for arn in holder.managed_policies if arn not in self.managed_policies]
         return notes
 
-    def policy_set(self, principal_arn: str, keys: list[Key], own_aliases: bool = False) -> Any:
+    def policy_set(self, principal_arn: str, keys: list[Key], own_aliases: bool = False, like: Any = None) -> Any:
         """The engine's PolicySet for a principal and the key(s) of a request.
 
         ``own_aliases`` passes only these keys' aliases (enough when the request names keys by ARN,
         as the access matrix does, and cheaper: the engine reads the alias list on every evaluation).
+        ``like``: a PolicySet this method made for the same keys and ``own_aliases``, whose key side
+        is reused as it is (the access matrix, one PolicySet per row of a key).
         """
         from kmstui.engine.policy_set import PolicySet
 
@@ -336,6 +338,9 @@ class Snapshot:
         account = principal_arn.split(":")[4] if principal_arn.startswith("arn:") else None
         key_account = keys[0].account if keys else None
         scps = self._levels(self.scp_levels.get(account or "", []))
+        if like is not None:
+            return like.with_principal(identity=identity, boundary=boundary, scps=scps,
+                                       missing=self.missing_notes(principal_arn, keys))
         rcps = self._levels(self.rcp_levels.get(key_account or "", []))
         per_key = len(keys) > 1
         policies = {k.arn: self.parsed(k.policy, "key_policy", f"key policy of {k.key_id}",

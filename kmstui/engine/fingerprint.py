@@ -1,0 +1,140 @@
+"""What the evaluation order reads of a request besides its action, as one hashable value.
+
+An access matrix asks every key action for thousands of principals on one key, and most principals
+look the same to the order: the same statements apply to them, named the same way, with the same
+condition values. Requests on one key of one snapshot whose fingerprints are equal get equal verdicts
+for every action, so the matrix decides one row per fingerprint and shares its cells.
+
+The fingerprint is made with the matcher's own pieces (:func:`~kmstui.engine.matching.names_caller`
+and :func:`~kmstui.engine.matching.clause_result`, run on every statement that could name the
+caller, whatever its action): which statements apply and how they name the caller, and each
+condition's outcome, so that a condition on ``aws:PrincipalArn`` that comes out the same for two
+principals does not tell them apart. Key facts (metadata, aliases, tags) are not in it: they
+are the same for every row of one key. tests/test_matrix_rows.py holds every shared cell to the
+engine's, on generated accounts built to look alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Hashable, Iterator, Sequence
+
+from kmstui.engine.context import Context, ContextValue, build_context
+from kmstui.engine.grants import grant_names_caller
+from kmstui.engine.key_data import is_key_arn
+from kmstui.engine.matching import clause_result, names_caller
+from kmstui.engine.policy_set import PolicySet
+from kmstui.engine.resolve import Request, RequestError, simple_key_part
+from kmstui.policy.conditions import Clause
+from kmstui.policy.document import Policy, Statement
+from kmstui.policy.principals import PrincipalError, parse_caller
+
+
+class _Reads:
+    """The request context, remembering every key a match looks up (and the values it saw)."""
+
+    __slots__ = ("context", "seen", "looked_up")
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.seen: dict[str, tuple[str, ...] | None] = {}
+        self.looked_up = False  # a policy variable was resolved
+
+    def get(self, key: str) -> ContextValue | None:
+        entry = self.context.get(key)
+        self.seen[key.lower()] = entry.values if entry is not None else None
+        return entry
+
+    def values(self, key: str) -> tuple[str, ...] | None:
+        self.looked_up = True
+        found = self.context.values(key)
+        self.seen[key.lower()] = found
+        return found
+
+
+def _clause(clause: Clause, context: Context) -> tuple:
+    """What decides a clause in any column: its outcome, whether the key had a value, and, when it
+    reads policy variables, every value it read (a ``kms:`` variable is absent where an action does
+    not carry it, so the outcome alone would not do). A ``kms:`` key itself needs only the outcome:
+    where an action does not carry it, the clause sees no value, whoever the caller."""
+    seen = _Reads(context)
+    known, result = clause_result(clause, seen)  # type: ignore[arg-type]
+    return (result.matched, known, _raw(seen) if len(seen.seen) > 1 or seen.looked_up else ())
+
+
+def _raw(seen: _Reads) -> tuple:
+    return tuple(sorted(seen.seen.items()))
+
+
+class Fingerprints:
+    """Fingerprints of requests against one snapshot; keeps each statement's shape as a small number."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[int, tuple[Statement, int]] = {}  # id → (the statement, kept alive; its shape)
+        self._numbers: dict[tuple, int] = {}
+        self._plain: dict[tuple[tuple[str, ...], Any], bool] = {}
+
+    def of(self, request: Request, actions: Sequence[str], policies: PolicySet, now: datetime) -> Hashable | None:
+        """Equal for two requests on the same key exactly when the order cannot tell them apart for any
+        of ``actions``. None (share nothing) unless every action is a plain key action on one key ARN."""
+        resource = request.resource
+        try:
+            caller = parse_caller(request.principal)
+            if not self._plain_key_actions(tuple(actions), resource):
+                return None
+        except (PrincipalError, RequestError):
+            return None
+        assert isinstance(resource, str)
+        account = resource.split(":")[4]
+        context = build_context(request.context, caller, policies.key_facts(resource, account), request.derive, now,
+                                policies.derived_by_key)
+        has_boundary = policies.boundary is not None
+        applied = []
+        for label, policy in _every_policy(policies, resource):
+            if policy is None:
+                applied.append((label, None))
+                continue
+            found = []
+            for statement in policy.for_caller(caller):
+                seen = _Reads(context)
+                named = names_caller(statement, resource, caller, seen, has_boundary)  # type: ignore[arg-type]
+                if named is not None:
+                    found.append((self._shape(statement), named[0], _raw(seen) if statement._resource_templates else (),
+                                  tuple(_clause(clause, context) for clause in statement.conditions)))
+                elif statement._resource_templates:  # a variable an action may not carry could make it apply
+                    found.append((self._shape(statement), "resource", _raw(seen)))
+            applied.append((label, tuple(found)))
+        grants = tuple(grant_names_caller(g, caller) for g in policies.grants.get(resource) or ())
+        cross_account = bool(caller.account and caller.account != account)
+        return (caller.kind, cross_account, tuple(applied), grants)
+
+    def _plain_key_actions(self, actions: tuple[str, ...], resource: Any) -> bool:
+        """Whether every action is authorized on the key alone (one part, the key named by its ARN)."""
+        found = self._plain.get((actions, resource))
+        if found is None:
+            found = self._plain[(actions, resource)] = is_key_arn(resource) and all(
+                simple_key_part(a, resource) is not None for a in actions)
+        return found
+
+    def _shape(self, statement: Statement) -> int:
+        """What the order reads of a statement once it applies: effect, actions, conditions."""
+        known = self._shapes.get(id(statement))
+        if known is None:
+            shape = (statement.effect, statement.not_action, statement.actions, statement.version,
+                     tuple((c.operator_text, c.key_lower, c.values) for c in statement.conditions))
+            known = self._shapes[id(statement)] = (statement, self._numbers.setdefault(shape, len(self._numbers)))
+        return known[1]
+
+
+def _every_policy(policies: PolicySet, key_arn: str) -> Iterator[tuple[Any, Policy | None]]:
+    yield "key_policy", policies.key_policies.get(key_arn)
+    for index, policy in enumerate(policies.identity):
+        yield ("identity", index), policy
+    yield "boundary", policies.boundary
+    yield "session", policies.session
+    for kind, levels in (("scp", policies.scps), ("rcp", policies.rcps)):
+        for depth, level in enumerate(levels):
+            for index, policy in enumerate(level):
+                yield (kind, depth, index), policy
+    for index, policy in enumerate(policies.vpc_endpoint):
+        yield ("vpc_endpoint", index), policy
