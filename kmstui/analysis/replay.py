@@ -24,7 +24,7 @@ from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, R
 from kmstui.sources.cloudtrail import ALLOWED as CT_ALLOWED
 from kmstui.sources.cloudtrail import DENIED as CT_DENIED
 from kmstui.sources.cloudtrail import KmsEvent
-from kmstui.sources.denial_message import EXPLICIT, IMPLICIT, DenialMessage, DenialMessageError, parse_denial_message
+from kmstui.sources.denial_message import EXPLICIT, DenialMessage, DenialMessageError, parse_denial_message
 from kmstui.sources.errors import SourceError
 from kmstui.sources.snapshot import Snapshot, SnapshotError
 

@@ -26,7 +26,6 @@ above ``MAX_BYTES`` are refused unread. Imports neither Textual nor boto3.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field

@@ -19,13 +19,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from kmstui.outside_text import visible
 from kmstui.outside_text import outside_text, visible
 from kmstui.sources.errors import LoadCancelled, SourceError
 from kmstui.sources.snapshot import Snapshot, SnapshotError
