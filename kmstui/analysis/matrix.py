@@ -410,24 +410,24 @@ def key_policy_principals(policy: Any) -> list[str]:
     """User, role and role-session ARNs a key policy's Principal elements name (no roots, no "*")."""
     if policy is None:
         return []
-    found: list[str] = []
+    found: dict[str, None] = {}  # in order, each once (a list's `in` made 20,000 statements take seconds)
     for statement in policy.statements:
         if statement.principal is None or statement.not_principal:
             continue
         for value in statement.principal.get("AWS", ()):
-            if _is_named_principal(value) and value not in found:
-                found.append(value)
-    return found
+            if value not in found and _is_named_principal(value):
+                found[value] = None
+    return list(found)
 
 
 def grantees(key: Any) -> list[str]:
     """The grantee principals of a key's grants (users, roles, role sessions, services)."""
-    found: list[str] = []
+    found: dict[str, None] = {}
     for grant in key.grants:
         value = str(grant.get("GranteePrincipal") or grant.get("GranteeServicePrincipal") or "")
-        if (_is_named_principal(value) or (value.endswith(".amazonaws.com") and "*" not in value)) and value not in found:
-            found.append(value)
-    return found
+        if value not in found and (_is_named_principal(value) or (value.endswith(".amazonaws.com") and "*" not in value)):
+            found[value] = None
+    return list(found)
 
 
 def _is_named_principal(value: str) -> bool:
