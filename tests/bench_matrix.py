@@ -1,12 +1,14 @@
 """Benchmark of the access matrix over a generated Snapshot: prints figures, asserts nothing.
 
-    python tests/bench_matrix.py [--principals 2000] [--keys 500] [--repeats 3]
+    python tests/bench_matrix.py [--principals 1000 2000 5000] [--keys 50] [--repeats 3] [--no-cli]
 
 The Snapshot has 2,000 principals (users and roles, with inline, managed and group policies, some
 boundaries, some in a second account) and 500 keys (AWS's default key policy with key-admin and
 key-user statements, some without the IAM-enabling statement, grants, tags and aliases), under two
-SCP levels. It times one key matrix (every principal × every key action), one principal matrix
-(every key × every key action), and the planning alone.
+SCP levels. For each size it times one key matrix (every principal × every key action) cold (a new
+Snapshot: every policy parsed on the way) and warm, with forked workers, and ``kmstui matrix`` end to
+end with text and JSON output; then the first rows, one principal matrix (every key × every key
+action) and one cell's trace.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import argparse
 import json
 import os
 import random
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -127,43 +132,57 @@ def timed(work) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
+def figures(runs: list[float]) -> str:
+    return f"min {min(runs):.2f} s, median {statistics.median(runs):.2f} s"
+
+
+def cli_end_to_end(snapshot: Snapshot, key: str, repeats: int) -> None:
+    """``kmstui matrix --snapshot FILE --key KEY`` in a new process, as a user runs it, with each output format."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "snapshot.json"
+        path.write_text(snapshot.to_json(), encoding="utf-8")
+        for output in ("text", "json"):
+            runs = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "kmstui", "matrix", "--snapshot", str(path), "--key", key,
+                                "--format", output], check=True, stdout=subprocess.DEVNULL)
+                runs.append(time.perf_counter() - start)
+            print(f"  kmstui matrix --format {output}, end to end: {figures(runs)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--principals", type=int, default=2000)
-    parser.add_argument("--keys", type=int, default=500)
+    parser.add_argument("--principals", type=int, nargs="+", default=[1000, 2000, 5000])
+    parser.add_argument("--keys", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end CLI runs")
     args = parser.parse_args()
+    print(f"cpu_count={os.cpu_count()}  python {sys.version.split()[0]}  (min and median of {args.repeats} runs)")
 
-    seconds, snapshot = timed(lambda: generate_snapshot(args.principals, args.keys))
-    print(f"cpu_count={os.cpu_count()}  python {sys.version.split()[0]}")
-    print(f"generated snapshot: {len(snapshot.principals)} principals (incl. groups), {len(snapshot.keys)} keys "
-          f"in {seconds:.2f} s")
-    key = snapshot.keys[1].arn
-
-    plans = [timed(lambda: plan_key_matrix(snapshot, key))[0] for _ in range(args.repeats)]
-    plan = plan_key_matrix(snapshot, key)
-    print(f"plan key matrix: {min(plans) * 1000:.1f} ms ({len(plan.rows)} rows × {len(plan.actions)} actions)")
-
-    runs = []
-    for _ in range(args.repeats):
-        seconds, matrix = timed(lambda: matrix_for_key(snapshot, key))
-        runs.append(seconds)
-    cells = len(matrix.rows) * len(matrix.actions)
-    allowed = sum(len(r.allowed) for r in matrix.rows)
-    print(f"key matrix: {min(runs):.2f} s best of {args.repeats} (median {sorted(runs)[len(runs) // 2]:.2f} s); "
-          f"{len(matrix.rows)} rows × {len(matrix.actions)} actions = {cells} cells; "
-          f"{min(runs) / cells * 1e6:.1f} µs per cell, {min(runs) / len(matrix.rows) * 1000:.2f} ms per row; "
-          f"{allowed} allowed")
-
-    workers = os.cpu_count() or 1
-    if workers > 1:
-        runs = []
+    for size in args.principals:
+        cold, warm = [], []
         for _ in range(args.repeats):
-            seconds, matrix = timed(lambda: matrix_for_key(snapshot, key, workers=workers))
-            runs.append(seconds)
-        print(f"key matrix, workers={workers} (forked processes): {min(runs):.2f} s best of {args.repeats}; "
-              f"{min(runs) / cells * 1e6:.1f} µs per cell")
+            snapshot = generate_snapshot(size, args.keys)  # a new Snapshot: nothing parsed yet
+            key = snapshot.keys[1].arn
+            cold.append(timed(lambda: matrix_for_key(snapshot, key))[0])
+            seconds, matrix = timed(lambda: matrix_for_key(snapshot, key))
+            warm.append(seconds)
+        cells = len(matrix.rows) * len(matrix.actions)
+        allowed = sum(len(r.allowed) for r in matrix.rows)
+        print(f"{len(matrix.rows)} principals × {len(matrix.actions)} actions = {cells} cells ({allowed} allowed, "
+              f"{len(matrix._sets.rows)} distinct rows):")
+        print(f"  cold (parsing included): {figures(cold)}, {min(cold) / cells * 1e6:.1f} µs per cell")
+        print(f"  warm: {figures(warm)}, {min(warm) / cells * 1e6:.1f} µs per cell")
+        workers = os.cpu_count() or 1
+        if workers > 1:
+            runs = [timed(lambda: matrix_for_key(snapshot, key, workers=workers))[0] for _ in range(args.repeats)]
+            print(f"  warm, workers={workers} (forked processes): {figures(runs)}")
+        if not args.no_cli:
+            cli_end_to_end(snapshot, key, args.repeats)
 
+    snapshot = generate_snapshot(max(args.principals), args.keys)
+    key = snapshot.keys[1].arn
     seen = []
     matrix = plan_key_matrix(snapshot, key)
     start = time.perf_counter()
@@ -179,7 +198,7 @@ def main() -> None:
         seconds, matrix = timed(lambda: matrix_for_principal(snapshot, principal))
         runs.append(seconds)
     cells = len(matrix.rows) * len(matrix.actions)
-    print(f"principal matrix: {min(runs):.2f} s best of {args.repeats}; {len(matrix.rows)} keys × {len(matrix.actions)} "
+    print(f"principal matrix: {figures(runs)}; {len(matrix.rows)} keys × {len(matrix.actions)} "
           f"actions = {cells} cells; {min(runs) / cells * 1e6:.1f} µs per cell")
 
     seconds, decision = timed(lambda: matrix.cell_decision(0, "kms:Decrypt"))

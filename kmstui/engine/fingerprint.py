@@ -27,7 +27,7 @@ from kmstui.engine.policy_set import PolicySet
 from kmstui.engine.resolve import Request, RequestError, simple_key_part
 from kmstui.policy.conditions import Clause
 from kmstui.policy.document import Policy, Statement
-from kmstui.policy.principals import PrincipalError, parse_caller
+from kmstui.policy.principals import Caller, PrincipalError, parse_caller
 
 
 class _Reads:
@@ -73,6 +73,7 @@ class Fingerprints:
         self._shapes: dict[int, tuple[Statement, int]] = {}  # id → (the statement, kept alive; its shape)
         self._numbers: dict[tuple, int] = {}
         self._plain: dict[tuple[tuple[str, ...], Any], bool] = {}
+        self._plain_statements: dict[tuple[int, str], tuple | None] = {}
 
     def of(self, request: Request, actions: Sequence[str], policies: PolicySet, now: datetime) -> Hashable | None:
         """Equal for two requests on the same key exactly when the order cannot tell them apart for any
@@ -96,6 +97,11 @@ class Fingerprints:
                 continue
             found = []
             for statement in policy.for_caller(caller):
+                if statement.principal is None and not statement.conditions and not statement._resource_templates:
+                    entry = self._plain_statement(statement, resource, caller, context)  # reads nothing of the caller
+                    if entry is not None:
+                        found.append(entry)
+                    continue
                 seen = _Reads(context)
                 named = names_caller(statement, resource, caller, seen, has_boundary)  # type: ignore[arg-type]
                 if named is not None:
@@ -107,6 +113,15 @@ class Fingerprints:
         grants = tuple(grant_names_caller(g, caller) for g in policies.grants.get(resource) or ())
         cross_account = bool(caller.account and caller.account != account)
         return (caller.kind, cross_account, tuple(applied), grants)
+
+    def _plain_statement(self, statement: Statement, resource: str, caller: Caller, context: Context) -> tuple | None:
+        """The entry of a statement without Principal, conditions or variables: the same for every caller."""
+        key = (id(statement), resource)
+        if key not in self._plain_statements:
+            self._shape(statement)  # keeps the statement alive, so its id is not reused
+            covers = names_caller(statement, resource, caller, context) is not None  # Resource only
+            self._plain_statements[key] = (self._shape(statement), None, (), ()) if covers else None
+        return self._plain_statements[key]
 
     def _plain_key_actions(self, actions: tuple[str, ...], resource: Any) -> bool:
         """Whether every action is authorized on the key alone (one part, the key named by its ARN)."""

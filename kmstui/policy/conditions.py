@@ -74,6 +74,7 @@ class ClauseResult:
     unresolved: tuple[str, ...] = ()  # policy variables with no value
 
 
+@lru_cache(maxsize=1024)
 def split_operator(text: str) -> tuple[str | None, str, bool]:
     """``ForAnyValue:StringLikeIfExists`` → ("ForAnyValue", "StringLike", True); raises when unknown."""
     qualifier = None

@@ -9,6 +9,7 @@ warnings, computed on demand.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import urllib.parse
@@ -114,6 +115,15 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"Policy({self.source!r}, {self.kind}, {len(self.statements)} statements)"
+
+    def named(self, source: str) -> Policy:
+        """This policy under another name (its statements' labels say where they come from), unparsed again."""
+        statements = []
+        for statement in self.statements:
+            renamed = copy.copy(statement)
+            object.__setattr__(renamed, "source", source)
+            statements.append(renamed)
+        return Policy(source, self.kind, self.version, tuple(statements), self.text)
 
     def statements_for(self, action_lower: str, effect: str | None = None) -> tuple[Statement, ...]:
         """The statements (of ``effect``, when given) whose Action/NotAction covers the action

@@ -238,8 +238,12 @@ class Snapshot:
         cache = self.__dict__.setdefault("_parse_cache", {})
         found = cache.get((kind, source, text))
         if found is None:
+            same_text = cache.get((kind, None, text))  # a managed policy attached to many: parsed once, named for each
+            if same_text is not None:
+                found = cache[(kind, source, text)] = same_text.named(source)
+                return found
             try:
-                found = cache[(kind, source, text)] = parse_policy(text, kind, source)
+                found = cache[(kind, source, text)] = cache[(kind, None, text)] = parse_policy(text, kind, source)
             except PolicyError as error:
                 loaded_from = self.__dict__.get("_loaded_from")
                 if loaded_from is None or where is None:
