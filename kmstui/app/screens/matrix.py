@@ -7,11 +7,15 @@ arrive; `enter` on a cell opens its trace.
 from __future__ import annotations
 
 import threading
+import time
+from functools import lru_cache
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from rich.style import Style
+from rich.text import Text
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static
@@ -30,7 +34,12 @@ from kmstui.widgets.lists import ListTable
 IMPLICIT_STYLE = "$foreground-darken-3"
 CELL_STYLES = {"Allowed": "bold $success", "ExplicitlyDenied": "bold $error", "ImplicitlyDenied": IMPLICIT_STYLE,
                "RejectedByKMS": "bold $warning"}
+_COLOUR_NAMES = ("success", "error", "warning", "foreground-darken-3")  # the theme variables CELL_STYLES name
 GLYPH_ORDER = {"✓": 0, "✗": 1, "·": 2}  # sorting a column: allowed first
+
+
+# Rows reach the table in batches: the first soon, then less and less often (each repaints the table).
+_FIRST_BATCH_SECONDS, _LAST_BATCH_SECONDS = 0.1, 1.0
 
 
 class MatrixScreen(Screen):
@@ -83,6 +92,7 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         if key is not None:
             self.show_key(key.arn)
         self.query_one(ListTable).focus()
+        self.watch(self.app, "theme", lambda _: self._refill(), init=False)  # cells hold the theme's colours
 
     # -- building --------------------------------------------------------------------------
     def show_key(self, key_ref: str) -> None:
@@ -123,10 +133,17 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
     def _fill(self, matrix: Matrix, cancel: threading.Event) -> None:
         from kmstui.analysis.matrix import iter_rows
 
+        batch: list[Row] = []
+        sent, wait = time.monotonic(), _FIRST_BATCH_SECONDS
         for row in iter_rows(matrix, cancel=cancel):
             if cancel.is_set():
                 return
-            self.app.call_from_thread(self._add_row, matrix, row)
+            batch.append(row)
+            if time.monotonic() - sent >= wait:  # each batch repaints the table: a repaint per row kept it busy
+                self.app.call_from_thread(self._add_rows, matrix, batch)
+                batch, sent, wait = [], time.monotonic(), min(wait * 2, _LAST_BATCH_SECONDS)
+        if batch and not cancel.is_set():
+            self.app.call_from_thread(self._add_rows, matrix, batch)
 
     @property
     def shown_actions(self) -> tuple[str, ...]:
@@ -145,42 +162,44 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         table.clear(columns=True)
         table.add_column("principal" if self.matrix.kind == "key" else "key", key="row")
         for action in self.shown_actions:
-            table.add_column(_short(action), key=action)
+            # A fixed width: the table need not measure every glyph of a 5,000-row fill.
+            table.add_column(_short(action), key=action, width=max(len(_short(action)), 3))
             table.sort_values[action] = lambda cell: GLYPH_ORDER.get(cell.plain.strip(), 3)
 
-    def _add_row(self, matrix: Matrix, row: Row) -> None:
+    def _add_rows(self, matrix: Matrix, rows: list[Row]) -> None:
         if matrix is not self.matrix:
             return
         progress = self.query_one(ProgressBar)
-        progress.advance(1)
+        progress.advance(len(rows))
         if progress.total is not None and progress.progress >= progress.total:
             progress.add_class("-done")  # finished: the bar goes away
-        if self._visible(row):
-            self._append(row)
+        self._append([row for row in rows if self._visible(row)])
 
     def _visible(self, row: Row) -> bool:
         if self.allowed_only and not row.allowed:
             return False
         return not self.query_text or self.query_text.lower() in row.label.lower()
 
-    def _append(self, row: Row) -> None:
+    def _append(self, rows: list[Row]) -> None:
+        """Add rows to the table and sort once (a sort per row made a 5,000-row fill quadratic)."""
         assert self.matrix is not None
-        cells = [outside_text(row.label)]
-        for action in self.shown_actions:
-            cell = row.cells.get(action)
-            glyph = row.glyph(action)
-            cells.append(_styled(glyph, cell.result if cell is not None else ""))
         table = self.query_one(ListTable)
-        table.add_row(*cells, key=row.principal if self.matrix.kind == "key" else row.key)
-        table.resort()
+        variables = self.app.theme_variables
+        colours = tuple((name, variables.get(name, "")) for name in _COLOUR_NAMES)
+        for row in rows:
+            cells = [outside_text(row.label)]
+            for action in self.shown_actions:
+                cell = row.cells.get(action)
+                cells.append(_styled(row.glyph(action), cell.result if cell is not None else "", colours))
+            table.add_row(*cells, key=row.principal if self.matrix.kind == "key" else row.key)
+        if rows:
+            table.resort()
 
     def _refill(self) -> None:
         table = self.query_one(ListTable)
         table.clear()
         if self.matrix is not None:
-            for row in self.matrix.rows:
-                if row.done and self._visible(row):
-                    self._append(row)
+            self._append([row for row in self.matrix.rows if row.done and self._visible(row)])
 
     # -- actions ---------------------------------------------------------------------------
     def action_pick_key(self) -> None:
@@ -247,6 +266,11 @@ def _short(action: str) -> str:
     return action.split(":", 1)[-1]
 
 
-def _styled(glyph: str, result: str) -> Content:
-    """A centred glyph in the theme's colour for the result."""
-    return Content.styled(glyph, CELL_STYLES.get(result, IMPLICIT_STYLE)).center(3)
+@lru_cache(maxsize=256)
+def _styled(glyph: str, result: str, colours: tuple[tuple[str, str], ...]) -> Text:
+    """A centred glyph in the theme's colour for the result, as a rich Text: the table measures and
+    renders every cell of a 5,000-row fill, and a Content is converted to Text each time it is asked."""
+    variables = dict(colours)
+    words = CELL_STYLES.get(result, IMPLICIT_STYLE).split()
+    style = Style(bold="bold" in words, color=next((variables.get(w[1:]) for w in words if w.startswith("$")), None))
+    return Text(glyph.center(3), style=style)
