@@ -118,9 +118,9 @@ class Fingerprints:
         """The entry of a statement without Principal, conditions or variables: the same for every caller."""
         key = (id(statement), resource)
         if key not in self._plain_statements:
-            self._shape(statement)  # keeps the statement alive, so its id is not reused
+            shape = self._shape(statement)  # (which also keeps the statement alive, so its id is not reused)
             covers = names_caller(statement, resource, caller, context) is not None  # Resource only
-            self._plain_statements[key] = (self._shape(statement), None, (), ()) if covers else None
+            self._plain_statements[key] = (shape, None, (), ()) if covers else None
         return self._plain_statements[key]
 
     def _plain_key_actions(self, actions: tuple[str, ...], resource: Any) -> bool:

@@ -75,12 +75,7 @@ class PolicySet:
         missing: Iterable[str] = (),
     ) -> None:
         self.key_policies = PerKey(key_policy, lambda v, k: parse_policy(v, "key_policy", _name("key policy", k)))
-        self.identity: tuple[Policy, ...] = tuple(
-            parse_policy(p, "identity", f"identity policy {i + 1}") for i, p in enumerate(identity or ())
-        )
-        self.boundary = parse_policy(boundary, "boundary", "permissions boundary") if boundary is not None else None
-        self.session = parse_policy(session, "session", "session policy") if session is not None else None
-        self.scps = _levels(scps, "scp", "SCP")
+        self._set_principal_side(identity, boundary, session, scps)
         self.rcps = _levels(rcps, "rcp", "RCP")
         self.vpc_endpoint: tuple[Policy, ...] = tuple(
             parse_policy(p, "vpc_endpoint", f"VPC endpoint policy {i + 1}") for i, p in enumerate(vpc_endpoint or ())
@@ -102,15 +97,20 @@ class PolicySet:
         """The same key side (key policies, grants, key facts, RCPs, VPC endpoint policies), already
         checked, with another principal's policies: the access matrix needs one PolicySet per row."""
         other = copy.copy(self)
-        other.identity = tuple(parse_policy(p, "identity", f"identity policy {i + 1}") for i, p in enumerate(identity or ()))
-        other.boundary = parse_policy(boundary, "boundary", "permissions boundary") if boundary is not None else None
-        other.session = parse_policy(session, "session", "session policy") if session is not None else None
-        other.scps = _levels(scps, "scp", "SCP")
+        other._set_principal_side(identity, boundary, session, scps)
         other.missing = tuple(missing)
         # What the key's facts derive stays; which policies apply depends on the principal's.
         other.derived_by_key = {k: v for k, v in self.derived_by_key.items() if k[0] != "applicable"}
         other.resolved_parts = {}
         return other
+
+    def _set_principal_side(self, identity: Iterable[Any], boundary: Any, session: Any, scps: Sequence[Sequence[Any]]) -> None:
+        self.identity: tuple[Policy, ...] = tuple(
+            parse_policy(p, "identity", f"identity policy {i + 1}") for i, p in enumerate(identity or ())
+        )
+        self.boundary = parse_policy(boundary, "boundary", "permissions boundary") if boundary is not None else None
+        self.session = parse_policy(session, "session", "session policy") if session is not None else None
+        self.scps = _levels(scps, "scp", "SCP")
 
     def key_facts(self, key_arn: str | None, account: str | None, alias_name: str | None = None) -> KeyFacts | None:
         """What these policies know of a key (metadata, tags, aliases), for derived context; cached."""

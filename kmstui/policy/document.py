@@ -9,11 +9,10 @@ warnings, computed on demand.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -118,12 +117,8 @@ class Policy:
 
     def named(self, source: str) -> Policy:
         """This policy under another name (its statements' labels say where they come from), unparsed again."""
-        statements = []
-        for statement in self.statements:
-            renamed = copy.copy(statement)
-            object.__setattr__(renamed, "source", source)
-            statements.append(renamed)
-        return Policy(source, self.kind, self.version, tuple(statements), self.text)
+        statements = tuple(replace(statement, source=source) for statement in self.statements)
+        return Policy(source, self.kind, self.version, statements, self.text)
 
     def statements_for(self, action_lower: str, effect: str | None = None) -> tuple[Statement, ...]:
         """The statements (of ``effect``, when given) whose Action/NotAction covers the action

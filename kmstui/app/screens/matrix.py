@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 from textual.screen import Screen
@@ -34,7 +33,6 @@ from kmstui.widgets.lists import ListTable
 IMPLICIT_STYLE = "$foreground-darken-3"
 CELL_STYLES = {"Allowed": "bold $success", "ExplicitlyDenied": "bold $error", "ImplicitlyDenied": IMPLICIT_STYLE,
                "RejectedByKMS": "bold $warning"}
-_COLOUR_NAMES = ("success", "error", "warning", "foreground-darken-3")  # the theme variables CELL_STYLES name
 GLYPH_ORDER = {"✓": 0, "✗": 1, "·": 2}  # sorting a column: allowed first
 
 
@@ -184,13 +182,11 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         """Add rows to the table and sort once (a sort per row made a 5,000-row fill quadratic)."""
         assert self.matrix is not None
         table = self.query_one(ListTable)
-        variables = self.app.theme_variables
-        colours = tuple((name, variables.get(name, "")) for name in _COLOUR_NAMES)
         for row in rows:
             cells = [outside_text(row.label)]
             for action in self.shown_actions:
                 cell = row.cells.get(action)
-                cells.append(_styled(row.glyph(action), cell.result if cell is not None else "", colours))
+                cells.append(_styled(row.glyph(action), cell.result if cell is not None else "", self.app.theme))
             table.add_row(*cells, key=row.principal if self.matrix.kind == "key" else row.key)
         if rows:
             table.resort()
@@ -267,10 +263,9 @@ def _short(action: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _styled(glyph: str, result: str, colours: tuple[tuple[str, str], ...]) -> Text:
+def _styled(glyph: str, result: str, theme: str) -> Text:
     """A centred glyph in the theme's colour for the result, as a rich Text: the table measures and
-    renders every cell of a 5,000-row fill, and a Content is converted to Text each time it is asked."""
-    variables = dict(colours)
-    words = CELL_STYLES.get(result, IMPLICIT_STYLE).split()
-    style = Style(bold="bold" in words, color=next((variables.get(w[1:]) for w in words if w.startswith("$")), None))
-    return Text(glyph.center(3), style=style)
+    renders every cell of a 5,000-row fill, and a Content is converted to Text each time it is asked.
+    The colour is Textual's own reading of CELL_STYLES in the theme (cached per theme)."""
+    segment = Content.styled(glyph, CELL_STYLES.get(result, IMPLICIT_STYLE)).render_segments()[0]
+    return Text(glyph.center(3), style=segment.style or "")
