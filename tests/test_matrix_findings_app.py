@@ -125,3 +125,21 @@ async def test_enter_on_an_iam_policy_finding_opens_it_at_the_statement_and_esc_
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is findings
+
+
+async def test_cells_take_the_new_theme_colours(sample_snapshot) -> None:
+    """Cells hold rich Text in the theme's colours; switching theme makes them again in the new ones."""
+    from textual.content import Content
+
+    from kmstui.app.screens.matrix import IMPLICIT_STYLE
+
+    app = make_app(snapshot=sample_snapshot, start="matrix")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for_matrix(app, pilot)
+        for theme in ("textual-light", "textual-dark"):
+            await pilot.press("ctrl+t") if app.theme != theme else None
+            await pilot.pause(0.3)
+            table = app.screen.query_one(DataTable)
+            dots = [cell for cell in table.get_row_at(0)[1:] if cell.plain.strip() == "·"]
+            wanted = Content.styled("·", IMPLICIT_STYLE).render_segments()[0].style
+            assert dots and all(cell.style == wanted for cell in dots), (theme, dots[0].style, wanted)

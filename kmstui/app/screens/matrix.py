@@ -90,7 +90,8 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         if key is not None:
             self.show_key(key.arn)
         self.query_one(ListTable).focus()
-        self.watch(self.app, "theme", lambda _: self._refill(), init=False)  # cells hold the theme's colours
+        # Cells hold the theme's colours: made again once the new theme's CSS is in effect.
+        self.app.theme_changed_signal.subscribe(self, lambda _: self._refill())
 
     # -- building --------------------------------------------------------------------------
     def show_key(self, key_ref: str) -> None:
