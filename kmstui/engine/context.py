@@ -28,55 +28,80 @@ class ContextValue:
 
 
 class Context:
-    """Condition keys (case-insensitive) to values, with provenance.
+    """Condition keys (case-insensitive) to values, with provenance, found one key at a time.
 
-    Given values are held as given; derived and default ones are produced by ``derive`` the first
-    time a key is not among the given ones (most requests never need them all).
+    A request's context is asked for only the keys its policies' conditions read, so nothing is
+    built up front: a given value is converted to text when a condition first asks for its key, and
+    a derived or default one is looked up in small tables (the caller's, the key's, the time's) that
+    are made once and shared by every request that has them. ``carries`` (the action's) leaves out
+    ``kms:`` keys its requests never carry, given or derived.
     """
 
-    def __init__(self, given: Iterable[ContextValue], derive: Callable[[], Iterable[ContextValue]] | None = None,
-                 carries: Callable[[str], bool] | None = None, carried: frozenset[str] | None = None) -> None:
-        self.carried = carried  # the kms: keys the action's requests carry (None: not filtered), for memo keys
-        self._given: dict[str, ContextValue] = {}
-        self.ignored: tuple[ContextValue, ...] = ()  # given keys the action's requests never carry
-        ignored = []
-        for entry in given:
-            if carries is None or carries(entry.name):
-                self._given[entry.name.lower()] = entry
-            else:
-                ignored.append(entry)
-        self.ignored = tuple(ignored)
-        self._derive = derive
-        self._carries = carries
-        self._derived: dict[str, ContextValue] | None = None if derive else {}
+    __slots__ = ("carried", "_raw", "_sources", "_carries", "_tables", "_names", "_converted")
 
-    def _all_derived(self) -> dict[str, ContextValue]:
-        if self._derived is None:
-            assert self._derive is not None
-            self._derived = {}
-            for entry in self._derive():
-                if self._carries is None or self._carries(entry.name):
-                    self._derived.setdefault(entry.name.lower(), entry)
-        return self._derived
+    def __init__(self, given: Mapping[str, Any] | None, tables: Callable[[], tuple[Mapping[str, ContextValue], ...]] | None = None,
+                 carries: Callable[[str], bool] | None = None, carried: frozenset[str] | None = None,
+                 sources: Mapping[str, str] | None = None) -> None:
+        self.carried = carried  # the kms: keys the action's requests carry (None: not filtered), for memo keys
+        self._raw = given or {}
+        self._sources = sources or {}
+        self._carries = carries
+        self._tables = tables  # derived and default values, first table first; None: derivation is off
+        self._names: dict[str, str] | None = None  # lower-case key -> the given name (the last one wins)
+        self._converted: dict[str, ContextValue] = {}
+
+    def _given_entry(self, name: str) -> ContextValue:
+        entry = self._converted.get(name)
+        if entry is None:
+            entry = self._converted[name] = ContextValue(name, to_text_values(self._raw[name]), GIVEN, self._sources.get(name, ""))
+        return entry
+
+    def _given_name(self, lower: str) -> str | None:
+        names = self._names
+        if names is None:
+            names = self._names = {name.lower(): name for name in self._raw}
+        return names.get(lower)
 
     @property
     def given(self) -> tuple[ContextValue, ...]:
-        return tuple(self._given.values())
+        """The given values the action's requests carry."""
+        carries = self._carries
+        return tuple(self._given_entry(name) for name in self._raw if carries is None or carries(name))
+
+    @property
+    def ignored(self) -> tuple[ContextValue, ...]:
+        """Given keys the action's requests never carry (the trace says they were left out)."""
+        carries = self._carries
+        if carries is None:
+            return ()
+        return tuple(self._given_entry(name) for name in self._raw if not carries(name))
 
     def get(self, key: str) -> ContextValue | None:
+        carries = self._carries
+        if carries is not None and not carries(key):
+            return None
         lower = key.lower()
-        entry = self._given.get(lower)
-        if entry is None:
-            entry = self._all_derived().get(lower)
-        return entry
+        if self._raw:
+            name = self._given_name(lower)
+            if name is not None:
+                return self._given_entry(name)
+        if self._tables is not None:
+            for table in self._tables():
+                entry = table.get(lower)
+                if entry is not None:
+                    return entry
+        return None
 
     def values(self, key: str) -> tuple[str, ...] | None:
         entry = self.get(key)
         return entry.values if entry is not None else None
 
     def __iter__(self) -> Iterator[ContextValue]:
-        merged = dict(self._all_derived())
-        merged.update(self._given)
+        merged: dict[str, ContextValue] = {}
+        for table in reversed(self._tables() if self._tables is not None else ()):
+            merged.update(table)
+        merged = {lower: entry for lower, entry in merged.items() if self._carries is None or self._carries(entry.name)}
+        merged.update((name.lower(), entry) for entry in self.given for name in (entry.name,))
         return iter(sorted(merged.values(), key=lambda e: e.name.lower()))
 
     def __len__(self) -> int:
@@ -117,41 +142,82 @@ class KeyFacts:
 
 
 def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts | None, derive: bool,
-                  now: datetime | None = None, key_cache: dict[Any, tuple[ContextValue, ...]] | None = None,
+                  now: datetime | None = None, key_cache: dict[Any, Any] | None = None,
                   action: Action | None = None) -> Context:
     """Given values first; derived and default ones fill the gaps when ``derive`` is on.
 
     ``key_cache`` (kept by a PolicySet) remembers what each key's facts derive, across evaluations.
     With ``action``, ``kms:`` keys its requests never carry are left out (``Context.ignored``).
+    Nothing is converted here: the Context finds each value when a condition asks for it.
     """
-    sources = getattr(given, "sources", None) or {}
-    entries = [ContextValue(name, to_text_values(value), GIVEN, sources.get(name, "")) for name, value in (given or {}).items()]
-    carries = _carrier(action.name) if action is not None else None
-    carried = load_reference().carried_keys(action) if action is not None else None
-    if not derive:
-        return Context(entries, carries=carries, carried=carried)
+    carries, carried = _carrier(action.name) if action is not None else (None, None)
+    tables = _DerivedTables(given, caller, key, now, key_cache) if derive else None
+    return Context(given, tables, carries, carried, getattr(given, "sources", None))
 
-    def derived() -> Iterable[ContextValue]:
-        yield from caller_values(caller)
-        if key is not None:
-            cache_key = (key.arn, key.request_alias)
-            found = key_cache.get(cache_key) if key_cache is not None else None
-            if found is None:
-                found = tuple(key_values(key))
-                if key_cache is not None:
-                    key_cache[cache_key] = found
-            yield from found
-        encryption_keys = tuple(e.name.split(":", 2)[2] for e in entries if e.name.lower().startswith("kms:encryptioncontext:"))
-        if encryption_keys:
-            yield ContextValue("kms:EncryptionContextKeys", encryption_keys, DERIVED, "from the encryption context")
-        yield from time_values(int(now.timestamp()) if now else int(time.time()))
 
-    return Context(entries, derived, carries, carried)
+class _DerivedTables:
+    """The derived and default values of one request, as tables made on first use (most requests
+    read none of them, or only what the caller's ARN says)."""
+
+    __slots__ = ("given", "caller", "key", "now", "key_cache", "found")
+
+    def __init__(self, given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts | None, now: datetime | None,
+                 key_cache: dict[Any, Any] | None) -> None:
+        self.given, self.caller, self.key, self.now, self.key_cache = given, caller, key, now, key_cache
+        self.found: tuple[Mapping[str, ContextValue], ...] | None = None
+
+    def __call__(self) -> tuple[Mapping[str, ContextValue], ...]:
+        if self.found is None:
+            key, key_cache = self.key, self.key_cache
+            key_table: Mapping[str, ContextValue] | None = _EMPTY
+            if key is not None:
+                cache_key = (key.arn, key.request_alias)
+                key_table = key_cache.get(cache_key) if key_cache is not None else None
+                if key_table is None:
+                    key_table = _table(key_values(key))
+                    if key_cache is not None:
+                        key_cache[cache_key] = key_table
+            now = self.now
+            self.found = (_caller_table(self.caller), key_table, _encryption_keys_table(self.given),
+                          _time_table(int(now.timestamp()) if now else int(time.time())))
+        return self.found
+
+
+def _table(entries: Iterable[ContextValue]) -> dict[str, ContextValue]:
+    """Entries by lower-case key; the first of a key wins."""
+    table: dict[str, ContextValue] = {}
+    for entry in entries:
+        table.setdefault(entry.name.lower(), entry)
+    return table
+
+
+_EMPTY: dict[str, ContextValue] = {}
+
+
+def _encryption_keys_table(given: Mapping[str, Any] | None) -> Mapping[str, ContextValue]:
+    """kms:EncryptionContextKeys, from the given encryption context pairs."""
+    if not given:
+        return _EMPTY
+    keys = tuple(name.split(":", 2)[2] for name in given if name.lower().startswith("kms:encryptioncontext:"))
+    if not keys:
+        return _EMPTY
+    return {"kms:encryptioncontextkeys": ContextValue("kms:EncryptionContextKeys", keys, DERIVED, "from the encryption context")}
+
+
+@lru_cache(maxsize=256)
+def _caller_table(caller: Caller) -> dict[str, ContextValue]:
+    return _table(caller_values(caller))
+
+
+@lru_cache(maxsize=64)
+def _time_table(epoch: int) -> dict[str, ContextValue]:
+    return _table(time_values(epoch))
 
 
 @lru_cache(maxsize=128)
-def _carrier(action_name: str) -> Callable[[str], bool]:
-    """``carries(key)`` for one action, remembering each answer (asked for every key of every request)."""
+def _carrier(action_name: str) -> tuple[Callable[[str], bool], frozenset[str]]:
+    """(``carries(key)`` for one action, remembering each answer: asked for every key of every
+    request; the keys its requests carry)."""
     reference = load_reference()
     action = reference.action(action_name)
     assert action is not None
@@ -160,7 +226,7 @@ def _carrier(action_name: str) -> Callable[[str], bool]:
     def carries(key: str) -> bool:
         return reference.carries(action, key)
 
-    return carries
+    return carries, reference.carried_keys(action)
 
 
 @lru_cache(maxsize=256)

@@ -57,17 +57,25 @@ def applicable(policy: Policy, effect: str, action_lower: str, resource: str, ca
     covering several columns is matched once (for each set of condition keys the actions carry).
     """
     found = []
-    for statement in policy.candidates(action_lower, effect, caller):
-        if memo is not None:
-            memo_key = (id(statement), resource, context.carried)
-            if memo_key in memo:
-                applied = memo[memo_key]
-            else:
+    if explain:
+        for statement in policy.candidates(action_lower, effect, caller):
+            applied = match_core(statement, resource, caller, context, has_boundary, True)
+            if applied is not None:
+                found.append(evidence_of(applied, action_lower, resource, context))
+    elif memo is not None:
+        carried = context.carried
+        for statement in policy.candidates(action_lower, effect, caller):
+            memo_key = (id(statement), resource, carried)
+            applied = memo.get(memo_key, memo)
+            if applied is memo:
                 applied = memo[memo_key] = match_core(statement, resource, caller, context, has_boundary, False)
-        else:
-            applied = match_core(statement, resource, caller, context, has_boundary, explain)
-        if applied is not None:
-            found.append(evidence_of(applied, action_lower, resource, context) if explain else applied)
+            if applied is not None:
+                found.append(applied)
+    else:
+        for statement in policy.candidates(action_lower, effect, caller):
+            applied = match_core(statement, resource, caller, context, has_boundary, False)
+            if applied is not None:
+                found.append(applied)
     return found
 
 
@@ -101,8 +109,15 @@ def match_core(statement: Statement, resource: str, caller: Caller, context: Con
 def names_caller(statement: Statement, resource: str, caller: Caller, context: Context,
                  has_boundary: bool = False) -> tuple[str | None, str | None] | None:
     """(how the statement names the caller, the Principal entry) when its Resource and Principal
-    match, else None. ``how`` is None for a statement without Principal (an identity policy's)."""
-    if not _resource_covers(statement, resource, context):
+    match, else None. ``how`` is None for a statement without Principal (an identity policy's).
+
+    Resource: the compiled list when the statement holds no policy variable (only Resource ``*``
+    covers the resource ``*``), else :func:`_resource_entry`, which substitutes them."""
+    compiled = statement._resource_set
+    if compiled is not None:  # the compiled Resource list: asked of every candidate statement
+        if (compiled.any if resource == "*" else compiled.matches(resource)) == statement.not_resource:
+            return None
+    elif statement.resources is not None and _resource_entry(statement, resource, context) is None:
         return None
     if statement.principal is None:
         return None, None
@@ -159,10 +174,6 @@ def _action_entry(statement: Statement, action_lower: str) -> str:
         if wildcard_match(action.lower(), action_lower):
             return action
     return statement.actions[0]
-
-
-def _resource_covers(statement: Statement, resource: str, context: Context) -> bool:
-    return _resource_entry(statement, resource, context) is not None
 
 
 def _resource_entry(statement: Statement, resource: str, context: Context) -> str | None:

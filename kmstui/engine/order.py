@@ -52,12 +52,20 @@ def decide(request: Request, policies: PolicySet, now: datetime | None = None, *
     shared by requests that differ only in their action (same principal, resources, context and
     PolicySet), so each statement is matched once for all of them.
     """
-    _, _, decisions, _ = _run(request, policies, now, explain=False, memo=memo)
+    caller, parts = _caller_and_parts(request, policies)
+    if len(parts) == 1:  # most requests: no combining of parts
+        part = parts[0]
+        decision = _PartEvaluation(part, caller, policies, request, now, False, memo).run()
+        allowed = decision.result == ALLOWED
+        return Verdict(decision.result, decision.decided_by, None if allowed else decision.deny_source,
+                       None if allowed else decision.blocker, () if allowed else decision.if_known,
+                       decision.rejected, (decision,))
+    decisions = [_PartEvaluation(part, caller, policies, request, now, False, memo).run() for part in parts]
     blocking = _blocking(decisions)
     chosen = blocking or decisions[0]
     return Verdict(
         result=ALLOWED if blocking is None else blocking.result,
-        decided_by=(chosen.decided_by if blocking is not None or len(decisions) == 1 else "all-parts"),
+        decided_by=chosen.decided_by if blocking is not None else "all-parts",
         deny_source=chosen.deny_source if blocking is not None else None,
         blocker=chosen.blocker if blocking is not None else None,
         if_known=blocking.if_known if blocking is not None else (),
@@ -66,23 +74,20 @@ def decide(request: Request, policies: PolicySet, now: datetime | None = None, *
     )
 
 
-def _run(request: Request, policies: PolicySet, now: datetime | None, explain: bool,
-         memo: dict[Any, Any] | None = None) -> tuple[Caller, list[Part], list[PartDecision], Context]:
-    """Every part of the request through the evaluation order (recording its trace when ``explain``)."""
+def _caller_and_parts(request: Request, policies: PolicySet) -> tuple[Caller, list[Part]]:
     try:
         caller = parse_caller(request.principal)
     except PrincipalError as error:
         raise RequestError(str(error)) from None
-    parts = resolve_parts(request, caller, policies)
-    decisions = []
-    context: Context | None = None
-    for part in parts:
-        part_context = build_context(request.context, caller, policies.key_facts(part.key_arn, part.account, part.alias_name), request.derive, now,
-                                     policies.derived_by_key, part.action)
-        context = context or part_context
-        decisions.append(_PartEvaluation(part, caller, policies, part_context, explain, memo).run())
-    assert context is not None
-    return caller, parts, decisions, context
+    return caller, resolve_parts(request, caller, policies)
+
+
+def _run(request: Request, policies: PolicySet, now: datetime | None, explain: bool,
+         memo: dict[Any, Any] | None = None) -> tuple[Caller, list[Part], list[PartDecision], Context]:
+    """Every part of the request through the evaluation order (recording its trace when ``explain``)."""
+    caller, parts = _caller_and_parts(request, policies)
+    evaluations = [_PartEvaluation(part, caller, policies, request, now, explain, memo) for part in parts]
+    return caller, parts, [evaluation.run() for evaluation in evaluations], evaluations[0].context
 
 
 def _blocking(decisions: list[PartDecision]) -> PartDecision | None:
@@ -131,15 +136,16 @@ def _resolve_step(request: Request, caller: Caller, parts: list[Part]) -> Step:
 class _PartEvaluation:
     """Steps 1 to 8 for one part."""
 
-    def __init__(self, part: Part, caller: Caller, policies: PolicySet, context: Context, explain: bool = True,
-                 memo: dict[Any, Any] | None = None) -> None:
-        self.part, self.caller, self.policies, self.context = part, caller, policies, context
+    def __init__(self, part: Part, caller: Caller, policies: PolicySet, request: Request, now: datetime | None,
+                 explain: bool = True, memo: dict[Any, Any] | None = None) -> None:
+        self.part, self.caller, self.policies = part, caller, policies
         self.explain, self.memo = explain, memo
-        self.action_lower = part.action.name.lower()
+        self.plan = plan = _part_plan(policies, part, caller)
+        self.context = build_context(request.context, caller, plan.key_facts, request.derive, now, policies.derived_by_key,
+                                     part.action)
+        self.action_lower = plan.action_lower
         self.steps: list[Step] = []
-        self.key_policy: Policy | None = policies.key_policies.get(part.key_arn) if part.key_arn else None
-        self.metadata = metadata = policies.key_metadata.get(part.key_arn) if part.key_arn else None
-        self.aws_managed = bool(metadata and str(metadata.get("KeyManager", "")).upper() == "AWS")
+        self.key_policy, self.metadata, self.aws_managed = plan.key_policy, plan.metadata, plan.aws_managed
         self.cross_account = bool(caller.account and part.account and caller.account != part.account)
         self.if_known: list[str] = []
 
@@ -158,40 +164,18 @@ class _PartEvaluation:
     def decide(self, result: str, decided_by: str, explanation: Text, *, door: Any = None,
                deny_source: str | None = None, blocker: str | None = None, suggestion: Text | None = None,
                evidence: tuple[Evidence, ...] = ()) -> PartDecision:
-        self.step("decision", "decision", {"Allowed": "allow"}.get(result, "deny"), explanation, evidence or ((door,) if door else ()))
         advice = None
-        if suggestion is not None and self.explain:
-            advice = suggestion if isinstance(suggestion, str) else suggestion()
-        return PartDecision(self.part.name, self.part.action.name, self.part.resource, result, decided_by, deny_source,
-                            blocker, door, advice, tuple(dict.fromkeys(self.if_known)), tuple(self.steps))
-
-    def applicable_policies(self) -> list[tuple[str, Policy]]:
-        """(kind, policy) of every policy that applies to the part, cached per PolicySet (asked on every request)."""
-        cache_key = ("applicable", self.key_policy is not None and id(self.key_policy), self.caller.kind == "service",
-                     self.rcps_apply())
-        found = self.policies.derived_by_key.get(cache_key)
-        if found is None:
-            found = self.policies.derived_by_key[cache_key] = self._applicable_policies()
-        return found
-
-    def _applicable_policies(self) -> list[tuple[str, Policy]]:
-        found: list[tuple[str, Policy]] = []
-        if self.key_policy is not None:
-            found.append(("key_policy", self.key_policy))
-        if self.caller.kind != "service":
-            found += [("identity", p) for p in self.policies.identity]
-            if self.policies.boundary is not None:
-                found.append(("boundary", self.policies.boundary))
-            if self.policies.session is not None:
-                found.append(("session", self.policies.session))
-            found += [("scp", p) for level in self.policies.scps for p in level]
-        if self.rcps_apply():
-            found += [("rcp", p) for level in self.policies.rcps for p in level]
-        found += [("vpc_endpoint", p) for p in self.policies.vpc_endpoint]
-        return found
+        if self.explain:
+            self.step("decision", "decision", "allow" if result == ALLOWED else "deny", explanation,
+                      evidence or ((door,) if door else ()))
+            if suggestion is not None:
+                advice = suggestion if isinstance(suggestion, str) else suggestion()
+        part = self.part
+        return PartDecision(part.name, part.action.name, part.resource, result, decided_by, deny_source, blocker, door,
+                            advice, tuple(dict.fromkeys(self.if_known)) if self.if_known else (), tuple(self.steps))
 
     def rcps_apply(self) -> bool:
-        return bool(self.policies.rcps) and not self.aws_managed and self.action_lower != "kms:retiregrant"
+        return self.plan.rcps_apply
 
     # -- the order ---------------------------------------------------------------------------
     def run(self) -> PartDecision:
@@ -200,7 +184,7 @@ class _PartEvaluation:
     def kms_rules(self, decision: PartDecision) -> PartDecision:
         """KMS's own refusals, after authorization: a reserved alias, a key type that cannot do the operation."""
         part = self.part
-        refusal = _refusal(part, self.action_lower, self.metadata)
+        refusal = self.plan.refusal
         if refusal is None:
             return decision
         check = ("KMS accepts the request for this alias and key" if self.action_lower in ALIAS_OPERATIONS
@@ -219,8 +203,8 @@ class _PartEvaluation:
         return replace(refused, rejected=refusal)
 
     def authorize(self) -> PartDecision:
-        if self.context.ignored:
-            ignored = self.context.ignored
+        ignored = self.context.ignored if self.explain else ()
+        if ignored:
             self.step("resolve", "the request context KMS sends", "info", lambda: (
                 f"{', '.join(entry.name for entry in ignored)} left out: KMS never sends "
                 f"{'this key' if len(ignored) == 1 else 'these keys'} with {self.part.action.name} requests (the "
@@ -239,11 +223,7 @@ class _PartEvaluation:
         return self.doors()
 
     def explicit_deny(self) -> PartDecision | None:
-        checked = 0
-        for source_kind, policy in self.applicable_policies():
-            checked += 1
-            if not policy.statements_for(self.action_lower, "Deny"):
-                continue
+        for source_kind, policy in self.plan.denying:
             for evidence in self.matches(policy, "Deny"):
                 if evidence.matched:
                     action = self.part.action.name
@@ -260,6 +240,7 @@ class _PartEvaluation:
             if self.policies.grants.all():
                 notes.append("grants never deny")
             extra = f" ({'; '.join(notes)})" if notes else ""
+            checked = len(self.plan.applicable)
             self.step("explicit-deny", "explicit deny in any applicable policy", "pass",
                       f"No Deny statement applies, in {checked} polic{'y' if checked == 1 else 'ies'} checked{extra}.")
         return None
@@ -565,6 +546,54 @@ class _PartEvaluation:
         """Remember a statement that failed only because a key had no value (for "allowed if …")."""
         if evidence.wants:
             self.if_known.append(f"{evidence.label} would allow it if {evidence.wants}")
+
+
+class _PartPlan:
+    """What the order needs of a part that no request changes: the key's policy and metadata, which
+    policies apply and which of them deny the action, KMS's refusal. Made once per PolicySet for each
+    part and kind of caller, so that a decision looks these up once."""
+
+    __slots__ = ("key_policy", "metadata", "aws_managed", "action_lower", "rcps_apply", "applicable", "denying",
+                 "refusal", "key_facts")
+
+    def __init__(self, policies: PolicySet, part: Part, service: bool) -> None:
+        key_arn = part.key_arn
+        self.action_lower = action_lower = part.action.name.lower()
+        self.key_policy: Policy | None = policies.key_policies.get(key_arn) if key_arn else None
+        self.metadata = metadata = policies.key_metadata.get(key_arn) if key_arn else None
+        self.aws_managed = bool(metadata and str(metadata.get("KeyManager", "")).upper() == "AWS")
+        self.rcps_apply = bool(policies.rcps) and not self.aws_managed and action_lower != "kms:retiregrant"
+        self.applicable = _applicable_policies(policies, self.key_policy, service, self.rcps_apply)
+        self.denying = [(kind, policy) for kind, policy in self.applicable if policy.statements_for(action_lower, "Deny")]
+        self.refusal = _refusal(part, action_lower, metadata)
+        self.key_facts = policies.key_facts(key_arn, part.account, part.alias_name)
+
+
+def _part_plan(policies: PolicySet, part: Part, caller: Caller) -> _PartPlan:
+    service = caller.kind == "service"
+    cache_key = ("plan", part.resource, part.action.name, part.name, part.alias_name, service)
+    found = policies.derived_by_key.get(cache_key)
+    if found is None:
+        found = policies.derived_by_key[cache_key] = _PartPlan(policies, part, service)
+    return found
+
+
+def _applicable_policies(policies: PolicySet, key_policy: Policy | None, service: bool, rcps_apply: bool) -> list[tuple[str, Policy]]:
+    """(kind, policy) of every policy that applies to a part."""
+    found: list[tuple[str, Policy]] = []
+    if key_policy is not None:
+        found.append(("key_policy", key_policy))
+    if not service:
+        found += [("identity", p) for p in policies.identity]
+        if policies.boundary is not None:
+            found.append(("boundary", policies.boundary))
+        if policies.session is not None:
+            found.append(("session", policies.session))
+        found += [("scp", p) for level in policies.scps for p in level]
+    if rcps_apply:
+        found += [("rcp", p) for level in policies.rcps for p in level]
+    found += [("vpc_endpoint", p) for p in policies.vpc_endpoint]
+    return found
 
 
 def _refusal(part: Part, action_lower: str, metadata: Any) -> str | None:

@@ -87,7 +87,8 @@ class PolicySet:
         self.aliases: tuple[dict[str, Any], ...] | None = parse_aliases(aliases) if aliases is not None else None
         # Data that could not be loaded and may matter (a source says so); every trace repeats it.
         self.missing: tuple[str, ...] = tuple(missing)
-        # What each key's facts derive for the request context, filled by evaluations as they go.
+        # What each key's facts derive for the request context, and each part's plan (kmstui.engine.order),
+        # filled by evaluations as they go.
         self.derived_by_key: dict[Any, Any] = {}
         # How each request's resources resolve against these aliases and key metadata.
         self.resolved_parts: dict[Any, Any] = {}
@@ -100,7 +101,7 @@ class PolicySet:
         other._set_principal_side(identity, boundary, session, scps)
         other.missing = tuple(missing)
         # What the key's facts derive stays; which policies apply depends on the principal's.
-        other.derived_by_key = {k: v for k, v in self.derived_by_key.items() if k[0] != "applicable"}
+        other.derived_by_key = {k: v for k, v in self.derived_by_key.items() if k[0] != "plan"}
         other.resolved_parts = {}
         return other
 

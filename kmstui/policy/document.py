@@ -20,7 +20,7 @@ from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condi
 from kmstui.policy.locations import LazyLocations
 from kmstui.outside_text import visible
 from kmstui.policy.json_text import JsonTextError, load_json_text
-from kmstui.policy.patterns import Glob, Template, Variable, compile_glob, has_wildcard, parse_template
+from kmstui.policy.patterns import Glob, PatternSet, Template, Variable, compile_glob, has_wildcard, parse_template
 from kmstui.policy.principals import Caller, PrincipalIndex, index_principal, normalize_aws_principal
 
 KINDS = ("identity", "key_policy", "boundary", "session", "scp", "rcp", "vpc_endpoint")
@@ -69,6 +69,7 @@ class Statement:
     _action_patterns: tuple[Glob, ...]
     _resource_templates: tuple[Template | None, ...]
     _principal_index: PrincipalIndex | None
+    _resource_set: PatternSet | None  # Resource/NotResource compiled, for statements without policy variables
 
     @property
     def lines(self) -> tuple[int, int] | None:
@@ -423,6 +424,7 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         conditions=conditions, version=version, _locations=locations,
         _principal_index=index_principal(principal) if principal is not None and principal_key == "Principal" else None,
         _exact_actions=exact, _action_patterns=patterns, _resource_templates=templates,
+        _resource_set=PatternSet(resources) if resources is not None and not templates else None,
     )
 
 

@@ -89,6 +89,22 @@ def compile_glob(pattern: str, ignore_case: bool = False) -> Glob:
     return Glob(pattern, ignore_case)
 
 
+class PatternSet:
+    """A Resource list matched as one: ``*`` and plain texts by look-up, only the rest as Globs
+    (most statements say ``"Resource": "*"`` or name exact ARNs)."""
+
+    __slots__ = ("any", "exact", "globs")
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.any = "*" in patterns
+        self.exact = frozenset(p for p in patterns if not has_wildcard(p))
+        self.globs = tuple(compile_glob(p) for p in patterns if p != "*" and has_wildcard(p))
+
+    def matches(self, value: str) -> bool:
+        """Whether any pattern matches ``value``, as :func:`wildcard_match` would for each."""
+        return self.any or value in self.exact or any(glob.matches(value) for glob in self.globs)
+
+
 def has_wildcard(pattern: str) -> bool:
     """Whether matching needs a Glob (wildcards, or literal * ? from substitution)."""
     return "*" in pattern or "?" in pattern or _LITERAL_STAR in pattern or _LITERAL_QUESTION in pattern
