@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_matrix import generate_snapshot  # noqa: E402
-from textual.widgets import DataTable  # noqa: E402
 
 from kmstui.app.application import make_app  # noqa: E402
+from kmstui.widgets.grid_table import GridTable  # noqa: E402
 
 
 async def one_fill(snapshot, key: str) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
@@ -35,7 +35,7 @@ async def one_fill(snapshot, key: str) -> tuple[float, float, int]:  # type: ign
         timer = app.set_interval(0.02, lambda: ticks.append(time.perf_counter()))
         start = time.perf_counter()
         app.screen.show_key(key)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(GridTable)
         while app.screen.matrix is None or not app.screen.matrix.complete or table.row_count < len(app.screen.matrix.rows):
             await asyncio.sleep(0.01)
         seconds = time.perf_counter() - start

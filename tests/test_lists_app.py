@@ -107,7 +107,7 @@ async def test_j_and_k_move_in_every_list(sample_snapshot) -> None:
         await pilot.press("4")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        matrix = app.screen.query_one("#matrix-table", DataTable)
+        matrix = app.screen.query_one("#matrix-table")
         await moves(matrix, lambda: matrix.cursor_row)
         await pilot.press("3")
         await pilot.pause()

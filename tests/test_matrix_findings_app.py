@@ -7,6 +7,7 @@ import json
 from textual.widgets import DataTable
 
 from kmstui.app.application import make_app
+from kmstui.widgets.grid_table import GridTable
 
 
 async def wait_for_matrix(app, pilot) -> None:
@@ -14,7 +15,7 @@ async def wait_for_matrix(app, pilot) -> None:
         await pilot.pause(0.05)
         screen = app.screen
         if (screen.matrix is not None and screen.matrix.complete
-                and screen.query_one(DataTable).row_count == len(screen.matrix.rows)):
+                and screen.query_one(GridTable).row_count == len(screen.matrix.rows)):
             await pilot.pause()
             return
     raise AssertionError("the matrix did not fill")
@@ -25,14 +26,12 @@ async def test_matrix_fills_and_a_cell_opens_its_trace(sample_snapshot) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for_matrix(app, pilot)
         screen = app.screen
-        table = screen.query_one(DataTable)
+        table = screen.query_one(GridTable)
         assert table.row_count == 2
         alice = "arn:aws:iam::111122223333:user/alice"
         assert screen.matrix.cell(alice, "kms:Encrypt").result == "Allowed"
         assert screen.matrix.cell(alice, "kms:Decrypt").result == "ImplicitlyDenied"
-        row = table.get_row_index(alice)
-        column = list(table.columns).index("kms:Encrypt")
-        table.move_cursor(row=row, column=column)
+        table.move_cursor(row=table.row_index(alice), column=table.column_index("kms:Encrypt"))
         await pilot.press("enter")
         await pilot.pause()
         trace = app.trace_screen
@@ -45,12 +44,12 @@ async def test_allowed_only_and_filter_narrow_the_rows(sample_snapshot) -> None:
     app = make_app(snapshot=sample_snapshot, start="matrix")
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for_matrix(app, pilot)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(GridTable)
         await pilot.press("f")
         assert table.row_count == 1  # AppRole has no allowed cell without kms:ViaService
         await pilot.press("f", "slash", *"approle")
         await pilot.pause()
-        assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "role AppRole"
+        assert table.row_count == 1 and table.row_at(0).label.plain == "role AppRole"
 
 
 async def test_findings_list_and_enter_shows_the_policy(sample_snapshot) -> None:
@@ -77,13 +76,13 @@ async def test_c_cycles_action_groups_and_the_header_names_the_group(sample_snap
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for_matrix(app, pilot)
         screen = app.screen
-        table = screen.query_one(DataTable)
+        table = screen.query_one(GridTable)
         everything = len(table.columns)
         assert not screen.query_one("ProgressBar").display  # finished: the bar is gone
         await pilot.press("c")
         assert screen.group is not None and 1 < len(table.columns) < everything
         assert "cryptographic operations" in str(screen.query_one("#matrix-subject").render())
-        assert table.row_count == 2 and len(table.get_row_at(0)) == len(table.columns)
+        assert table.row_count == 2 and len(table.row_at(0).cells) + 1 == len(table.columns)
         for _ in range(10):
             if screen.group is None:
                 break
@@ -96,7 +95,7 @@ async def test_esc_from_a_trace_opened_from_the_matrix_returns_to_the_matrix(sam
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for_matrix(app, pilot)
         matrix = app.screen
-        table = matrix.query_one(DataTable)
+        table = matrix.query_one(GridTable)
         table.move_cursor(row=0, column=2)
         await pilot.press("enter")
         await pilot.pause()
@@ -128,7 +127,7 @@ async def test_enter_on_an_iam_policy_finding_opens_it_at_the_statement_and_esc_
 
 
 async def test_cells_take_the_new_theme_colours(sample_snapshot) -> None:
-    """Cells hold rich Text in the theme's colours; switching theme makes them again in the new ones."""
+    """Drawn cells are in the theme's colours; switching theme draws them in the new ones."""
     from textual.content import Content
 
     from kmstui.app.screens.matrix import IMPLICIT_STYLE
@@ -139,7 +138,8 @@ async def test_cells_take_the_new_theme_colours(sample_snapshot) -> None:
         for theme in ("textual-light", "textual-dark"):
             await pilot.press("ctrl+t") if app.theme != theme else None
             await pilot.pause(0.3)
-            table = app.screen.query_one(DataTable)
-            dots = [cell for cell in table.get_row_at(0)[1:] if cell.plain.strip() == "·"]
+            table = app.screen.query_one(GridTable)
+            table.cursor_type = "none"
+            dots = [segment for segment in table.render_line(1) if segment.text.strip() == "·"]
             wanted = Content.styled("·", IMPLICIT_STYLE).render_segments()[0].style
-            assert dots and all(cell.style == wanted for cell in dots), (theme, dots[0].style, wanted)
+            assert dots and all(segment.style.color == wanted.color for segment in dots), (theme, dots[0].style, wanted)

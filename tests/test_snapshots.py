@@ -37,14 +37,16 @@ class TestReference:
 async def wait_for_matrix(pilot) -> None:
     import asyncio
 
-    from textual.widgets import DataTable, ProgressBar
+    from textual.widgets import ProgressBar
+
+    from kmstui.widgets.grid_table import GridTable
 
     for _ in range(200):
         screen = pilot.app.screen
         matrix = getattr(screen, "matrix", None)
         # complete, and every row's callback has reached the table and the progress bar
         if (matrix is not None and matrix.complete
-                and screen.query_one(DataTable).row_count == len(matrix.rows)
+                and screen.query_one(GridTable).row_count == len(matrix.rows)
                 and screen.query_one(ProgressBar).progress == len(matrix.rows)):
             break
         await asyncio.sleep(0.05)

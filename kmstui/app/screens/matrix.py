@@ -6,18 +6,20 @@ arrive; `enter` on a cell opens its trace.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+from collections import deque
 from functools import lru_cache
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from rich.text import Text
+from rich.style import Style
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 
 from kmstui.widgets.key_footer import KeyFooter
 from kmstui.analysis.matrix import GROUP_LABELS, Matrix, MatrixError, Row, plan_key_matrix, plan_principal_matrix
@@ -25,7 +27,7 @@ from kmstui.app.screens.picker import PickerScreen, PickItem
 from kmstui.outside_text import outside_text, visible
 from kmstui.sources.snapshot import Snapshot
 from kmstui.widgets.filter_input import FilterInput
-from kmstui.widgets.lists import ListTable
+from kmstui.widgets.grid_table import GridColumn, GridRow, GridTable
 
 # "·" (implicitly denied) in a solid grey: $text-muted is a translucent colour that a table cell does not
 # blend, so it came out black on the dark theme's panel (1.2:1 at 256 colours); $foreground-darken-3
@@ -36,8 +38,11 @@ CELL_STYLES = {"Allowed": "bold $success", "ExplicitlyDenied": "bold $error", "I
 GLYPH_ORDER = {"✓": 0, "✗": 1, "·": 2}  # sorting a column: allowed first
 
 
-# Rows reach the table in batches: the first soon, then less and less often (each repaints the table).
+# Rows reach the screen in batches: the first soon, then less and less often.
 _FIRST_BATCH_SECONDS, _LAST_BATCH_SECONDS = 0.1, 1.0
+# The table takes rows in slices of about this long, so that keys and repaints are served between them
+# (adding a batch of 2,000 rows at once kept the interface from answering for 1.5 s).
+_SLICE_SECONDS = 0.03
 
 
 class MatrixScreen(Screen):
@@ -74,6 +79,8 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         self.query_text = ""
         self.group: str | None = None  # an action group shown alone, or None for every action
         self._cancel = threading.Event()
+        self._pending: deque[Row] = deque()  # rows computed and shown, not yet in the table
+        self._draining = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,7 +88,7 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         with Vertical(id="matrix-pane", classes="list-pane") as pane:
             pane.border_title = "Access"
             yield FilterInput(placeholder="filter rows…", id="matrix-filter-input")
-            yield ListTable(id="matrix-table", cursor_type="cell", zebra_stripes=True)
+            yield GridTable(id="matrix-table")
             yield ProgressBar(id="matrix-progress", show_eta=False)
         yield KeyFooter()
 
@@ -89,9 +96,16 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         key = next((k for k in self.snapshot.keys if not k.aws_managed), None) or (self.snapshot.keys[0] if self.snapshot.keys else None)
         if key is not None:
             self.show_key(key.arn)
-        self.query_one(ListTable).focus()
-        # Cells hold the theme's colours: made again once the new theme's CSS is in effect.
-        self.app.theme_changed_signal.subscribe(self, lambda _: self._refill())
+        self.query_one(GridTable).focus()
+        self._set_palette()
+        # The cells' colours are the theme's: read again once the new theme's CSS is in effect.
+        self.app.theme_changed_signal.subscribe(self, lambda _: self._set_palette())
+
+    def _set_palette(self) -> None:
+        table = self.query_one(GridTable)
+        table.palette = {result: _style(result, self.app.theme) for result in CELL_STYLES}
+        table.palette[""] = table.palette["ImplicitlyDenied"]  # a cell not decided (a row in error)
+        table.refresh()
 
     # -- building --------------------------------------------------------------------------
     def show_key(self, key_ref: str) -> None:
@@ -108,6 +122,7 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         except MatrixError as error:
             self.notify(str(error), severity="error")
             return
+        self._pending.clear()
         self._show_subject()
         self._columns()
         progress = self.query_one(ProgressBar)
@@ -128,19 +143,23 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
             f"{len(self.shown_actions)} of {len(matrix.actions)} actions  ·  ", ("Columns", "bold"),
             f" {group} (c)  ·  ✓ allowed  ✗ explicitly denied  · implicitly denied  ⊘ refused by KMS{notes}"))
 
-    @work(thread=True, exclusive=True, group="matrix")
+    @work(thread=True, exclusive=True, group="matrix", description="fill the access matrix")
     def _fill(self, matrix: Matrix, cancel: threading.Event) -> None:
+        # description: Textual otherwise names the worker by the repr of its arguments, and the repr of
+        # a 5,000-row Matrix took the interface's thread a while.
         from kmstui.analysis.matrix import iter_rows
 
         batch: list[Row] = []
         sent, wait = time.monotonic(), _FIRST_BATCH_SECONDS
+        gc.freeze()  # what exists now (the app, the snapshot) lives on: full collections need not walk it
         for row in iter_rows(matrix, cancel=cancel):
             if cancel.is_set():
                 return
             batch.append(row)
-            if time.monotonic() - sent >= wait:  # each batch repaints the table: a repaint per row kept it busy
+            if time.monotonic() - sent >= wait:
                 self.app.call_from_thread(self._add_rows, matrix, batch)
                 batch, sent, wait = [], time.monotonic(), min(wait * 2, _LAST_BATCH_SECONDS)
+                gc.freeze()  # nor the rows made so far: a full collection walked them all and paused for 0.2 s
         if batch and not cancel.is_set():
             self.app.call_from_thread(self._add_rows, matrix, batch)
 
@@ -157,13 +176,10 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
 
     def _columns(self) -> None:
         assert self.matrix is not None
-        table = self.query_one(ListTable)
-        table.clear(columns=True)
-        table.add_column("principal" if self.matrix.kind == "key" else "key", key="row")
-        for action in self.shown_actions:
-            # A fixed width: the table need not measure every glyph of a 5,000-row fill.
-            table.add_column(_short(action), key=action, width=max(len(_short(action)), 3))
-            table.sort_values[action] = lambda cell: GLYPH_ORDER.get(cell.plain.strip(), 3)
+        columns = [GridColumn("row", "principal" if self.matrix.kind == "key" else "key", 9)]
+        # A fixed width per action; sorting a column puts allowed first.
+        columns += [GridColumn(action, _short(action), max(len(_short(action)), 3), GLYPH_ORDER) for action in self.shown_actions]
+        self.query_one(GridTable).set_columns(columns)
 
     def _add_rows(self, matrix: Matrix, rows: list[Row]) -> None:
         if matrix is not self.matrix:
@@ -172,7 +188,29 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         progress.advance(len(rows))
         if progress.total is not None and progress.progress >= progress.total:
             progress.add_class("-done")  # finished: the bar goes away
-        self._append([row for row in rows if self._visible(row)])
+        self._queue(row for row in rows if self._visible(row))
+
+    def _queue(self, rows) -> None:  # type: ignore[no-untyped-def]
+        self._pending.extend(rows)
+        if not self._draining and self._pending:
+            self._draining = True
+            self._drain()
+
+    def _drain(self) -> None:
+        """Move pending rows into the table for one slice of time, then let the app serve keys and
+        repaint before the next slice."""
+        start = time.perf_counter()
+        while self._pending and time.perf_counter() - start < _SLICE_SECONDS:
+            self._append([self._pending.popleft() for _ in range(min(100, len(self._pending)))])
+        if self._pending:
+            self.call_after_refresh(self._drain)
+        else:
+            self._draining = False
+
+    @property
+    def filling(self) -> bool:
+        """Whether rows are still being computed or moved into the table."""
+        return bool(self._pending) or self.matrix is not None and not self.matrix.complete
 
     def _visible(self, row: Row) -> bool:
         if self.allowed_only and not row.allowed:
@@ -180,23 +218,20 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
         return not self.query_text or self.query_text.lower() in row.label.lower()
 
     def _append(self, rows: list[Row]) -> None:
-        """Add rows to the table and sort once (a sort per row made a 5,000-row fill quadratic)."""
         assert self.matrix is not None
-        table = self.query_one(ListTable)
-        for row in rows:
-            cells = [outside_text(row.label)]
-            for action in self.shown_actions:
-                cell = row.cells.get(action)
-                cells.append(_styled(row.glyph(action), cell.result if cell is not None else "", self.app.theme))
-            table.add_row(*cells, key=row.principal if self.matrix.kind == "key" else row.key)
-        if rows:
-            table.resort()
+        actions = self.shown_actions
+        by_principal = self.matrix.kind == "key"
+        self.query_one(GridTable).add_rows(
+            GridRow(row.principal if by_principal else row.key, outside_text(row.label),
+                    tuple((row.glyph(action), cell.result if (cell := row.cells.get(action)) is not None else "")
+                          for action in actions))
+            for row in rows)
 
     def _refill(self) -> None:
-        table = self.query_one(ListTable)
-        table.clear()
+        self.query_one(GridTable).clear()
+        self._pending.clear()
         if self.matrix is not None:
-            self._append([row for row in self.matrix.rows if row.done and self._visible(row)])
+            self._queue(row for row in self.matrix.rows if row.done and self._visible(row))
 
     # -- actions ---------------------------------------------------------------------------
     def action_pick_key(self) -> None:
@@ -237,23 +272,22 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
     def _filter_done(self, event: FilterInput.Done) -> None:
         if event.cleared:
             event.filter_input.remove_class("-active")
-        self.query_one(ListTable).focus()
+        self.query_one(GridTable).focus()
 
     def action_cancel(self) -> None:
         self._cancel.set()
 
-    @on(DataTable.CellSelected)
-    def _open_cell(self, event: DataTable.CellSelected) -> None:
+    @on(GridTable.CellSelected)
+    def _open_cell(self, event: GridTable.CellSelected) -> None:
         matrix = self.matrix
-        if matrix is None or event.cell_key.column_key.value == "row":
+        if matrix is None or event.column_key == "row":
             return
-        action = str(event.cell_key.column_key.value)
-        row = matrix.row(str(event.cell_key.row_key.value))
+        row = matrix.row(event.row_key)
         key = self.snapshot.find_key(row.key)
         resource = key.alias_names[0] if key.alias_names else key.arn
         opener = getattr(self.app, "open_trace", None)
         if opener is not None:
-            opener(principal=row.principal, action=action, resources=[resource], context={})
+            opener(principal=row.principal, action=event.column_key, resources=[resource], context={})
 
     def on_unmount(self) -> None:
         self._cancel.set()
@@ -263,10 +297,8 @@ def _short(action: str) -> str:
     return action.split(":", 1)[-1]
 
 
-@lru_cache(maxsize=256)
-def _styled(glyph: str, result: str, theme: str) -> Text:
-    """A centred glyph in the theme's colour for the result, as a rich Text: the table measures and
-    renders every cell of a 5,000-row fill, and a Content is converted to Text each time it is asked.
-    The colour is Textual's own reading of CELL_STYLES in the theme (cached per theme)."""
-    segment = Content.styled(glyph, CELL_STYLES.get(result, IMPLICIT_STYLE)).render_segments()[0]
-    return Text(glyph.center(3), style=segment.style or "")
+@lru_cache(maxsize=64)
+def _style(result: str, theme: str) -> Style:
+    """The rich Style of a result's cells in a theme: Textual's own reading of CELL_STYLES."""
+    segment = Content.styled("x", CELL_STYLES[result]).render_segments()[0]
+    return segment.style or Style()
