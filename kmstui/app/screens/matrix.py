@@ -55,7 +55,8 @@ The **Access matrix** decides every KMS key action for every principal on one ke
 principal on every key (`i`): ✓ allowed, ✗ explicitly denied, · implicitly denied, ⊘ allowed by the
 policies but refused by KMS for this key (a reserved alias, or a key type that cannot do it). `f` shows only
 rows with an allowed cell, `c` shows one group of actions (columns) at a time, `/` filters the rows, `enter` on
-a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by the next column
+a cell opens its trace. `j`/`k` move up and down (`g`/`G` first and last row), `h`/`l` or the arrows across
+columns (the principal column stays in place), `s` sorts by the next column
 (`S` reverses; a click on a header sorts by it).
 """
     BINDINGS = [
@@ -206,11 +207,6 @@ a cell opens its trace. `j`/`k` move (`g`/`G` first and last row), `s` sorts by 
             self.call_after_refresh(self._drain)
         else:
             self._draining = False
-
-    @property
-    def filling(self) -> bool:
-        """Whether rows are still being computed or moved into the table."""
-        return bool(self._pending) or self.matrix is not None and not self.matrix.complete
 
     def _visible(self, row: Row) -> bool:
         if self.allowed_only and not row.allowed:
