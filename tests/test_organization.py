@@ -192,6 +192,32 @@ def test_same_account_rows_equal_the_key_matrix(generated_folder: Path, referenc
             assert set(row.allowed) == set(matrix.row(principal).allowed), principal
 
 
+def test_every_row_equals_deciding_each_cell_alone(generated_folder: Path, reference_rows: list[OrgRow]) -> None:
+    """Rows share cells (columns the order cannot tell apart, rows with one fingerprint): each row is
+    held to the engine deciding every cell on its own, cross-account rows included."""
+    from kmstui.analysis.organization import columns
+    from kmstui.sources.organization import cached_snapshot, organization_entries
+
+    entries = organization_entries(generated_folder)
+    snapshots = {e: cached_snapshot(e) for e in entries}
+    by_account = {a: s for s in snapshots.values() for a in s.accounts}
+    keys = {k.arn: (s, k) for s in snapshots.values() for k in s.keys}
+    actions = columns()
+    checked = cross = 0
+    for row in reference_rows:
+        snapshot, key = keys[row.key]
+        account = row.principal.split(":")[4]
+        policies = policy_set_across(snapshot, key, by_account.get(account, Snapshot()), row.principal)
+        verdicts = {a: decide(Request(row.principal, a, key.arn, key.account), policies) for a in actions}
+        assert set(row.allowed) == {a for a, v in verdicts.items() if v.result == ALLOWED}, (row.key, row.principal)
+        assert set(row.denied_explicitly) == {a for a, v in verdicts.items() if v.result == "ExplicitlyDenied"}
+        assert set(row.rejected) == {a for a, v in verdicts.items() if v.result == "RejectedByKMS"}
+        assert set(row.if_known) == {a for a, v in verdicts.items() if v.result != ALLOWED and v.if_known}
+        checked += 1
+        cross += account != key.account
+    assert checked > 100 and cross > 10
+
+
 def test_generated_organisation_has_every_kind_of_cell(reference_rows: list[OrgRow]) -> None:
     cross = [r for r in reference_rows if r.principal and r.principal.split(":")[4] != r.key.split(":")[4]]
     assert any(r.allowed for r in cross) and any(not r.allowed for r in cross)

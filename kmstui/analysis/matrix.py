@@ -474,39 +474,50 @@ _FORKED: Matrix | None = None  # the matrix a forked worker evaluates (inherited
 
 
 def _evaluate_row(matrix: Matrix, row: Row) -> tuple[dict[str, Cell], str | None]:
-    """Every action of a row against one PolicySet, on the engine's fast path: the row's statements are
-    matched once for all its columns (decide's memo), equal cells are one object, and a row the order
-    cannot tell from one already decided (engine.fingerprint) takes its cells. A row that cannot be
-    evaluated gets an error. A cell's trace is built when it is opened (Matrix.cell_decision)."""
-    from kmstui.engine.order import decide
-    from kmstui.engine.resolve import Request
-
+    """Every action of a row (see :func:`decide_row`); a row that cannot be evaluated gets an error.
+    A cell's trace is built when it is opened (Matrix.cell_decision)."""
     sets: _PolicySets = matrix._sets
     key = sets.key(row.key)
-    cells: dict[str, Cell] = {}
-    now = datetime.now(timezone.utc)  # one moment for the whole row and its fingerprint
     try:
         policies = sets.policy_set(row.principal, key)
-        fingerprint = sets.fingerprints.of(Request(row.principal, "", key.arn, key.account), matrix.actions, policies, now)
-        shared = sets.rows.get((key.arn, fingerprint)) if fingerprint is not None else None
-        if shared is not None:
-            return dict(shared), None
-        memo: dict[Any, Any] = {}
-        decided: dict[tuple, Cell] = {}
-        account = row.principal.split(":")[4] if row.principal.startswith("arn:") else None
-        for action, column in zip(matrix.actions, column_classes(matrix.actions, policies, key.metadata,
-                                                                  account is not None and account != key.account)):
-            cell = decided.get(column)
-            if cell is None:
-                verdict = decide(Request(row.principal, action, key.arn, key.account), policies, now, memo=memo)
-                cell = decided[column] = _shared_cell(verdict.result, verdict.decided_by, bool(verdict.if_known))
-            cells[action] = cell
+        cells = decide_row(row.principal, key, matrix.actions, policies, sets.fingerprints, sets.rows)
     except ValueError as error:  # PolicyError, RequestError, MatrixError
         text = str(error)
         return {}, (text.splitlines()[0] if text else type(error).__name__)
+    return dict(zip(matrix.actions, cells)), None
+
+
+def decide_row(principal: str, key: Any, actions: tuple[str, ...], policies: Any, fingerprints: Any,
+               shared: dict[tuple[str, Any], tuple[Cell, ...]], now: datetime | None = None) -> tuple[Cell, ...]:
+    """The cells of one (principal, key) for every action, on the engine's fast path: the row's
+    statements are matched once for all its columns (decide's memo), columns the order cannot tell
+    apart are decided once (column_classes), equal cells are one object, and a row the order cannot
+    tell from one already decided on this key (engine.fingerprint; ``shared`` keeps them) takes its
+    cells. Used by the key and principal matrices and by organisation runs; raises ValueError
+    (PolicyError, RequestError) when the row cannot be evaluated."""
+    from kmstui.engine.order import decide
+    from kmstui.engine.resolve import Request
+
+    now = now or datetime.now(timezone.utc)  # one moment for the whole row and its fingerprint
+    fingerprint = fingerprints.of(Request(principal, "", key.arn, key.account), actions, policies, now)
+    found = shared.get((key.arn, fingerprint)) if fingerprint is not None else None
+    if found is not None:
+        return found
+    memo: dict[Any, Any] = {}
+    decided: dict[tuple, Cell] = {}
+    account = principal.split(":")[4] if principal.startswith("arn:") else None
+    cells = []
+    for action, column in zip(actions, column_classes(actions, policies, key.metadata,
+                                                      account is not None and account != key.account)):
+        cell = decided.get(column)
+        if cell is None:
+            verdict = decide(Request(principal, action, key.arn, key.account), policies, now, memo=memo)
+            cell = decided[column] = _shared_cell(verdict.result, verdict.decided_by, bool(verdict.if_known))
+        cells.append(cell)
+    found = tuple(cells)
     if fingerprint is not None:
-        sets.rows[(key.arn, fingerprint)] = cells
-    return dict(cells), None
+        shared[(key.arn, fingerprint)] = found
+    return found
 
 
 def column_classes(actions: tuple[str, ...], policies: Any, metadata: Any, cross_account: bool) -> list[tuple]:
@@ -626,7 +637,7 @@ class _PolicySets:
         self.keys = {k.arn: k for k in snapshot.keys}
         self.fingerprints = Fingerprints()
         self._key_sides: dict[str, Any] = {}  # key ARN → a PolicySet whose key side the key's rows share
-        self.rows: dict[tuple[str, Any], dict[str, Cell]] = {}  # (key, fingerprint) → the cells of the first such row
+        self.rows: dict[tuple[str, Any], tuple[Cell, ...]] = {}  # (key, fingerprint) → the cells of the first such row
 
     def key(self, arn: str) -> Any:
         return self.keys[arn]

@@ -10,8 +10,9 @@ ARNs the key policy names and the grantees of its grants. Any other principal of
 cannot be allowed (AWS: cross-account use needs the key policy or a grant to allow the external
 account or principal), so it has no row. A principal of another account is evaluated with its own
 account's identity policies, boundary and SCPs, and the key's policy, grants and RCPs
-(:func:`kmstui.sources.organization.policy_set_across`); the engine's :func:`~kmstui.engine.order.decide`
-decides each cell (the fast path: no trace).
+(:func:`kmstui.sources.organization.policy_set_across`); a row is decided as the access matrix decides
+one (:func:`kmstui.analysis.matrix.decide_row`: the engine's fast path, columns the order cannot tell
+apart decided once, and rows of a key that the order cannot tell apart sharing their cells).
 
 The work is one task per (account, chunk of keys). :class:`OrganizationRun` runs the tasks in this
 process (``workers=1``, the reference result) or on ``dask.distributed`` (``pip install
@@ -24,20 +25,18 @@ columns); rows stream back in the order tasks finish, each task's in key then pr
 
 from __future__ import annotations
 
-import inspect
 import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from kmstui.engine.order import decide
-from kmstui.engine.resolve import Request
+from kmstui.analysis.matrix import decide_row
+from kmstui.engine.fingerprint import Fingerprints
 from kmstui.engine.trace import ALLOWED, EXPLICITLY_DENIED, REJECTED
 from kmstui.sources.organization import cached_snapshot, organization_entries, policy_set_across
 
 DEFAULT_CHUNK_KEYS = 8  # keys per task
 DEFAULT_WORKERS = 2  # LocalCluster workers when Dask runs and no number is given
-_DECIDE_MEMO = "memo" in inspect.signature(decide).parameters
 
 Progress = Callable[[int, int], None]
 
@@ -110,6 +109,7 @@ def evaluate_chunk(entry: str, key_arns: Sequence[str], accounts: dict[str, str]
     by_arn = {k.arn: k for k in snapshot.keys}
     outside = Snapshot()  # a principal of an account the organisation folder does not hold: no policies known
     rows: list[Compact] = []
+    fingerprints, shared = Fingerprints(), {}  # rows of a key that the order cannot tell apart share their cells
     for index, arn in enumerate(key_arns):
         key = by_arn[arn]
         try:
@@ -120,30 +120,29 @@ def evaluate_chunk(entry: str, key_arns: Sequence[str], accounts: dict[str, str]
         for principal_arn, principal_entry in candidates:
             principal_snapshot = (snapshot if principal_entry == entry else
                                   cached_snapshot(principal_entry) if principal_entry is not None else outside)
-            rows.append((index, principal_arn, *_row_masks(snapshot, key, principal_snapshot, principal_arn, actions)))
+            rows.append((index, principal_arn, *_row_masks(snapshot, key, principal_snapshot, principal_arn, actions,
+                                                           fingerprints, shared)))
     return rows
 
 
-def _row_masks(snapshot: Any, key: Any, principal_snapshot: Any, principal_arn: str,
-               actions: Sequence[str]) -> tuple[int, int, int, int, str | None]:
+def _row_masks(snapshot: Any, key: Any, principal_snapshot: Any, principal_arn: str, actions: Sequence[str],
+               fingerprints: Fingerprints, shared: dict[Any, Any]) -> tuple[int, int, int, int, str | None]:
     allowed = denied = if_known = rejected = 0
     try:
         policies = policy_set_across(snapshot, key, principal_snapshot, principal_arn)
-        memo: dict[Any, Any] = {}
-        for bit, action in enumerate(actions):
-            request = Request(principal_arn, action, key.arn, key.account)
-            verdict = decide(request, policies, memo=memo) if _DECIDE_MEMO else decide(request, policies)
-            if verdict.result == ALLOWED:
-                allowed |= 1 << bit
-                continue
-            if verdict.result == EXPLICITLY_DENIED:
-                denied |= 1 << bit
-            elif verdict.result == REJECTED:
-                rejected |= 1 << bit
-            if verdict.if_known:
-                if_known |= 1 << bit
+        cells = decide_row(principal_arn, key, tuple(actions), policies, fingerprints, shared)
     except ValueError as error:  # PolicyError, RequestError, SnapshotError: the row cannot be evaluated
         return 0, 0, 0, 0, _one_line(error)
+    for bit, cell in enumerate(cells):
+        if cell.result == ALLOWED:
+            allowed |= 1 << bit
+            continue
+        if cell.result == EXPLICITLY_DENIED:
+            denied |= 1 << bit
+        elif cell.result == REJECTED:
+            rejected |= 1 << bit
+        if cell.if_known:
+            if_known |= 1 << bit
     return allowed, denied, if_known, rejected, None
 
 
