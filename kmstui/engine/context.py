@@ -37,18 +37,41 @@ class Context:
     ``kms:`` keys its requests never carry, given or derived.
     """
 
-    __slots__ = ("carried", "_raw", "_sources", "_carries", "_tables", "_names", "_converted")
+    __slots__ = ("carried", "_raw", "_sources", "_carries", "_derive", "_found", "_names", "_converted")
 
-    def __init__(self, given: Mapping[str, Any] | None, tables: Callable[[], tuple[Mapping[str, ContextValue], ...]] | None = None,
+    def __init__(self, given: Mapping[str, Any] | None, derive: tuple[Caller, KeyFacts | None, datetime | None, Any] | None = None,
                  carries: Callable[[str], bool] | None = None, carried: frozenset[str] | None = None,
                  sources: Mapping[str, str] | None = None) -> None:
         self.carried = carried  # the kms: keys the action's requests carry (None: not filtered), for memo keys
         self._raw = given or {}
         self._sources = sources or {}
         self._carries = carries
-        self._tables = tables  # derived and default values, first table first; None: derivation is off
+        self._derive = derive  # (caller, key facts, now, key cache) to derive values from; None: derivation is off
+        self._found: tuple[Mapping[str, ContextValue], ...] | None = None  # the derived tables, once made
         self._names: dict[str, str] | None = None  # lower-case key -> the given name (the last one wins)
         self._converted: dict[str, ContextValue] = {}
+
+    def _tables(self) -> tuple[Mapping[str, ContextValue], ...]:
+        """Derived and default values, first table first: the caller's, the key's (cached per key in
+        the PolicySet's key cache), kms:EncryptionContextKeys, the time's."""
+        found = self._found
+        if found is None:
+            if self._derive is None:
+                found = ()
+            else:
+                caller, key, now, key_cache = self._derive
+                key_table: Mapping[str, ContextValue] | None = _EMPTY
+                if key is not None:
+                    cache_key = (key.arn, key.request_alias)
+                    key_table = key_cache.get(cache_key) if key_cache is not None else None
+                    if key_table is None:
+                        key_table = _table(key_values(key))
+                        if key_cache is not None:
+                            key_cache[cache_key] = key_table
+                found = (_caller_table(caller), key_table, _encryption_keys_table(self._raw),
+                         _time_table(int(now.timestamp()) if now else int(time.time())))
+            self._found = found
+        return found
 
     def _given_entry(self, name: str) -> ContextValue:
         entry = self._converted.get(name)
@@ -85,8 +108,8 @@ class Context:
             name = self._given_name(lower)
             if name is not None:
                 return self._given_entry(name)
-        if self._tables is not None:
-            for table in self._tables():
+        if self._derive is not None:
+            for table in self._found or self._tables():
                 entry = table.get(lower)
                 if entry is not None:
                     return entry
@@ -98,7 +121,7 @@ class Context:
 
     def __iter__(self) -> Iterator[ContextValue]:
         merged: dict[str, ContextValue] = {}
-        for table in reversed(self._tables() if self._tables is not None else ()):
+        for table in reversed(self._tables()):
             merged.update(table)
         merged = {lower: entry for lower, entry in merged.items() if self._carries is None or self._carries(entry.name)}
         merged.update((name.lower(), entry) for entry in self.given for name in (entry.name,))
@@ -151,36 +174,7 @@ def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts
     Nothing is converted here: the Context finds each value when a condition asks for it.
     """
     carries, carried = _carrier(action.name) if action is not None else (None, None)
-    tables = _DerivedTables(given, caller, key, now, key_cache) if derive else None
-    return Context(given, tables, carries, carried, getattr(given, "sources", None))
-
-
-class _DerivedTables:
-    """The derived and default values of one request, as tables made on first use (most requests
-    read none of them, or only what the caller's ARN says)."""
-
-    __slots__ = ("given", "caller", "key", "now", "key_cache", "found")
-
-    def __init__(self, given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts | None, now: datetime | None,
-                 key_cache: dict[Any, Any] | None) -> None:
-        self.given, self.caller, self.key, self.now, self.key_cache = given, caller, key, now, key_cache
-        self.found: tuple[Mapping[str, ContextValue], ...] | None = None
-
-    def __call__(self) -> tuple[Mapping[str, ContextValue], ...]:
-        if self.found is None:
-            key, key_cache = self.key, self.key_cache
-            key_table: Mapping[str, ContextValue] | None = _EMPTY
-            if key is not None:
-                cache_key = (key.arn, key.request_alias)
-                key_table = key_cache.get(cache_key) if key_cache is not None else None
-                if key_table is None:
-                    key_table = _table(key_values(key))
-                    if key_cache is not None:
-                        key_cache[cache_key] = key_table
-            now = self.now
-            self.found = (_caller_table(self.caller), key_table, _encryption_keys_table(self.given),
-                          _time_table(int(now.timestamp()) if now else int(time.time())))
-        return self.found
+    return Context(given, (caller, key, now, key_cache) if derive else None, carries, carried, getattr(given, "sources", None))
 
 
 def _table(entries: Iterable[ContextValue]) -> dict[str, ContextValue]:

@@ -15,9 +15,9 @@ from kmstui.engine.trace import ConditionEvidence, StatementEvidence
 from kmstui.policy.conditions import Clause, ClauseResult, evaluate_clause
 from kmstui.policy.document import Policy, Statement
 from kmstui.policy.patterns import Variable, resolve_template, unprotect, wildcard_match
-from kmstui.policy.principals import Caller, PrincipalMatch, excluded_by_not_principal, match_index
+from kmstui.policy.principals import Caller, excluded_by_not_principal, match_index
 
-# How a NotPrincipal statement came to apply (PrincipalMatch.how for Principal ones).
+# How a NotPrincipal statement came to apply (match_index's "how" for Principal ones).
 NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, NOT_PRINCIPAL_BOUNDARY = "not-principal", "not-principal-allow", "not-principal-boundary"
 _NOT_PRINCIPAL_TEXT = {
     NOT_PRINCIPAL: "NotPrincipal does not list the caller",
@@ -129,10 +129,7 @@ def names_caller(statement: Statement, resource: str, caller: Caller, context: C
         if excluded_by_not_principal(statement.principal, caller):
             return None
         return (NOT_PRINCIPAL_ALLOW if statement.effect == "Allow" else NOT_PRINCIPAL), None
-    found: PrincipalMatch | None = match_index(statement._principal_index, caller)
-    if found is None:
-        return None
-    return found.how, found.entry
+    return match_index(statement._principal_index, caller)
 
 
 def clause_result(clause: Clause, context: Context) -> tuple[bool, ClauseResult]:

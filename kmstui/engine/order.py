@@ -136,6 +136,9 @@ def _resolve_step(request: Request, caller: Caller, parts: list[Part]) -> Step:
 class _PartEvaluation:
     """Steps 1 to 8 for one part."""
 
+    __slots__ = ("part", "caller", "policies", "explain", "memo", "plan", "context", "action_lower", "steps",
+                 "key_policy", "metadata", "aws_managed", "cross_account", "if_known")
+
     def __init__(self, part: Part, caller: Caller, policies: PolicySet, request: Request, now: datetime | None,
                  explain: bool = True, memo: dict[Any, Any] | None = None) -> None:
         self.part, self.caller, self.policies = part, caller, policies
@@ -445,7 +448,7 @@ class _PartEvaluation:
             return []
         return [s for s in self.key_policy.statements
                 if s.effect == "Allow" and s.principal is not None and not s.not_principal
-                and (m := match_index(s._principal_index, self.caller)) is not None and m.how not in ("account", "any")]
+                and (m := match_index(s._principal_index, self.caller)) is not None and m[0] not in ("account", "any")]
 
     def door_one(self, direct: list[Any], failed: tuple[Any, ...]) -> PartDecision | str | None:
         action = self.part.action.name

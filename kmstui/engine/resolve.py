@@ -77,7 +77,7 @@ def find_action(text: str) -> Action | tuple[Action, Action]:
 def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list[Part]:
     """The parts to authorize, in the order AWS's documentation lists them (cached per PolicySet)."""
     resource = request.resource
-    if isinstance(resource, str) and is_key_arn(resource):
+    if isinstance(resource, str):
         simple = simple_key_part(request.action, resource)  # the access matrix's every cell: no PolicySet needed
         if simple is not None:
             return [simple]
@@ -91,6 +91,8 @@ def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list
 @lru_cache(maxsize=4096)
 def simple_key_part(action_text: str, key_arn: str) -> Part | None:
     """The one part of a key action on a key named by ARN (None for any other kind of request)."""
+    if not is_key_arn(key_arn):
+        return None
     found = find_action(action_text)
     if isinstance(found, tuple) or found.resource_types == {"*"} or found.name.split(":", 1)[1] in (
             "CreateAlias", "DeleteAlias", "UpdateAlias"):

@@ -90,12 +90,9 @@ def normalize_aws_principal(value: str) -> str:
     return f"arn:aws:iam::{text}:root" if _ACCOUNT.match(text) else text
 
 
-@dataclass(slots=True)
-class PrincipalMatch:
-    """How a statement's principal list named the caller."""
-
-    how: str  # "any", "account", "user", "role", "session", "federated-user", "root", "service"
-    entry: str  # the policy entry that matched
+# How a statement's principal list named the caller: (how, the policy entry that matched); ``how`` is
+# "any", "account", "user", "role", "session", "federated-user", "root" or "service".
+PrincipalMatch = tuple[str, str]
 
 
 def _same_role(value: str, caller: Caller) -> bool:
@@ -157,21 +154,21 @@ def match_index(index: PrincipalIndex, caller: Caller) -> PrincipalMatch | None:
     """How a statement's ``Principal`` names the caller, or None. Specific names (user, role session,
     role) win over the account, so the door is reported exactly."""
     if index.any:
-        return PrincipalMatch("any", "*")
+        return ("any", "*")
     if caller.kind == "service":
         if "*" in index.services or caller.arn.lower() in index.services:
-            return PrincipalMatch("service", caller.arn)
+            return ("service", caller.arn)
         return None
     if caller.kind == "user" and caller.arn in index.aws:
-        return PrincipalMatch("user", caller.arn)
+        return ("user", caller.arn)
     if caller.kind in ("role-session", "role"):
         if caller.kind == "role-session" and caller.arn in index.aws:
-            return PrincipalMatch("session", caller.arn)
+            return ("session", caller.arn)
         entry = index.roles.get((caller.account or "", caller.name))
         if entry is not None:
-            return PrincipalMatch("role", entry)
+            return ("role", entry)
     if caller.kind == "federated-user" and (caller.arn in index.aws or caller.arn in index.federated):
-        return PrincipalMatch("federated-user", caller.arn)
+        return ("federated-user", caller.arn)
     if caller.account_arn is not None and caller.account_arn in index.aws:
-        return PrincipalMatch("account", caller.account_arn)
+        return ("account", caller.account_arn)
     return None
