@@ -10,7 +10,8 @@ allowed for the grant's retiring principal.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from kmstui.engine.context import Context
 from kmstui.engine.policy_set import key_id_of

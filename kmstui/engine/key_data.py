@@ -9,7 +9,8 @@ so that no wrong type reaches evaluation and silently changes a verdict.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from kmstui.policy.document import PolicyError
 

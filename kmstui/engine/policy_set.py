@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from kmstui.engine.context import KeyFacts
 from kmstui.engine.key_data import parse_aliases, parse_grants, parse_metadata, parse_tags

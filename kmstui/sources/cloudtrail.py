@@ -23,7 +23,8 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from kmstui.sources.errors import SourceError
 from kmstui.sources.reader import MAX_BYTES, parse_json, read_text
