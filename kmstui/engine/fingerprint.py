@@ -52,11 +52,21 @@ class _Reads:
         return found
 
 
-def _clause(clause: Clause, context: Context) -> tuple:
+def _clause(clause: Clause, context: Context, memo: dict[tuple[int, Any], tuple]) -> tuple:
     """What decides a clause in any column: its outcome, whether the key had a value, and, when it
     reads policy variables, every value it read (a ``kms:`` variable is absent where an action does
     not carry it, so the outcome alone would not do). A ``kms:`` key itself needs only the outcome:
-    where an action does not carry it, the clause sees no value, whoever the caller."""
+    where an action does not carry it, the clause sees no value, whoever the caller.
+
+    A clause without policy variables reads only its key, so its outcome is remembered by the value
+    it saw (``memo``: thousands of principals' rows meet the same clause with a few values)."""
+    if not any(isinstance(compiled, tuple) for compiled in clause.compiled):  # a Template is a tuple
+        entry = context.get(clause.key)
+        memo_key = (id(clause), entry.values if entry is not None else None)
+        found = memo.get(memo_key)
+        if found is None:
+            found = memo[memo_key] = (clause_result(clause, context)[1].matched, entry is not None, ())
+        return found
     seen = _Reads(context)
     known, result = clause_result(clause, seen)  # type: ignore[arg-type]
     return (result.matched, known, _raw(seen) if len(seen.seen) > 1 or seen.looked_up else ())
@@ -74,6 +84,7 @@ class Fingerprints:
         self._numbers: dict[tuple, int] = {}
         self._plain: dict[tuple[tuple[str, ...], Any], bool] = {}
         self._plain_statements: dict[tuple[int, str], tuple | None] = {}
+        self._clauses: dict[tuple[int, Any], tuple] = {}  # (id of a clause kept alive by _shapes, value) → outcome
 
     def of(self, request: Request, actions: Sequence[str], policies: PolicySet, now: datetime) -> Hashable | None:
         """Equal for two requests on the same key exactly when the order cannot tell them apart for any
@@ -106,7 +117,7 @@ class Fingerprints:
                 named = names_caller(statement, resource, caller, seen, has_boundary)  # type: ignore[arg-type]
                 if named is not None:
                     found.append((self._shape(statement), named[0], _raw(seen) if statement._resource_templates else (),
-                                  tuple(_clause(clause, context) for clause in statement.conditions)))
+                                  tuple(_clause(clause, context, self._clauses) for clause in statement.conditions)))
                 elif statement._resource_templates:  # a variable an action may not carry could make it apply
                     found.append((self._shape(statement), "resource", _raw(seen)))
             applied.append((label, tuple(found)))
