@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kmstui.widgets.lists import ARROWS, ROW_KEYS, SORT_KEYS
+from kmstui.widgets.lists import ARROWS, ROW_KEYS, SORT_KEYS, SortActions
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class GridRow:
     cells: tuple[tuple[str, str], ...]
 
 
-class GridTable(ScrollView, can_focus=True):
+class GridTable(SortActions, ScrollView, can_focus=True):
     """Rows of short cells under a header, the first column fixed; see the module docstring."""
 
     BINDING_GROUP_TITLE = "List"
@@ -157,8 +157,12 @@ class GridTable(ScrollView, can_focus=True):
 
     # -- sorting -------------------------------------------------------------------------------
     def sort_by(self, column: str | None, reverse: bool = False) -> None:
+        """Sort by ``column`` (a column key; None: the order rows were added in), as ListTable says it."""
         self.sort_column, self.sort_reverse = column, reverse
         self._keeping_cursor(self._sort)
+        index = self.column_index(column) if column is not None else None
+        label = "the table's own order" if index is None else self.columns[index].label
+        self.notify(f"Sorted by {label}" + (" (reversed)" if reverse and index is not None else ""), timeout=2)
 
     def _sort(self) -> None:
         index = self.column_index(self.sort_column) if self.sort_column is not None else None
@@ -185,21 +189,8 @@ class GridTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
 
-    def action_cycle_sort(self) -> None:
-        keys = [column.key for column in self.columns]
-        if not keys:
-            return
-        if self.sort_column not in keys:
-            self.sort_by(keys[0])
-        elif keys.index(self.sort_column) + 1 < len(keys):
-            self.sort_by(keys[keys.index(self.sort_column) + 1])
-        else:
-            self.sort_by(None)
-
-    def action_reverse_sort(self) -> None:
-        if self.sort_column is None:
-            self.action_cycle_sort()
-        self.sort_by(self.sort_column, not self.sort_reverse)
+    def sort_keys(self) -> list[str]:
+        return [column.key for column in self.columns]
 
     # -- the cursor ----------------------------------------------------------------------------
     def move_cursor(self, row: int | None = None, column: int | None = None) -> None:

@@ -32,6 +32,37 @@ SORT_KEYS = [
 ARROWS = {False: " ▲", True: " ▼"}
 
 
+def next_sort_column(keys: list[Any], current: Any) -> Any:
+    """The column ``s`` sorts by after ``current``: each column in turn, then None (the table's own order)."""
+    if current not in keys:
+        return keys[0]
+    position = keys.index(current) + 1
+    return keys[position] if position < len(keys) else None
+
+
+class SortActions:
+    """``s`` and ``S`` for a table with ``sort_column``, ``sort_reverse``, ``sort_by`` and ``sort_keys``."""
+
+    sort_column: Any
+    sort_reverse: bool
+
+    def sort_keys(self) -> list[Any]:
+        raise NotImplementedError
+
+    def sort_by(self, column: Any, reverse: bool = False) -> None:
+        raise NotImplementedError
+
+    def action_cycle_sort(self) -> None:
+        keys = self.sort_keys()
+        if keys:
+            self.sort_by(next_sort_column(keys, self.sort_column))
+
+    def action_reverse_sort(self) -> None:
+        if self.sort_column is None:
+            self.action_cycle_sort()
+        self.sort_by(self.sort_column, not self.sort_reverse)
+
+
 def plain(value: Any) -> str:
     """A cell's text without its styles (for sorting)."""
     if isinstance(value, (Text, Content)):
@@ -39,7 +70,7 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-class ListTable(DataTable):
+class ListTable(SortActions, DataTable):
     """A DataTable with the list keys and a column sort."""
 
     BINDING_GROUP_TITLE = "List"
@@ -68,21 +99,8 @@ class ListTable(DataTable):
             return False
         return super().check_action(action, parameters)
 
-    def action_cycle_sort(self) -> None:
-        keys = list(self.columns)
-        if not keys:
-            return
-        if self.sort_column not in keys:
-            self.sort_by(keys[0])
-        elif keys.index(self.sort_column) + 1 < len(keys):
-            self.sort_by(keys[keys.index(self.sort_column) + 1])
-        else:
-            self.sort_by(None)
-
-    def action_reverse_sort(self) -> None:
-        if self.sort_column is None:
-            self.action_cycle_sort()
-        self.sort_by(self.sort_column, not self.sort_reverse)
+    def sort_keys(self) -> list[Any]:
+        return list(self.columns)
 
     def sort_by(self, column: Any, reverse: bool = False) -> None:
         """Sort by ``column`` (a column key; None: the order rows were given in)."""
