@@ -20,7 +20,7 @@ from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condi
 from kmstui.policy.locations import LazyLocations
 from kmstui.outside_text import visible
 from kmstui.policy.json_text import JsonTextError, load_json_text
-from kmstui.policy.patterns import Glob, PatternSet, Template, Variable, compile_glob, has_wildcard, parse_template
+from kmstui.policy.patterns import Glob, PatternSet, Template, Variable, compile_glob, has_wildcard, parse_template, pattern_set
 from kmstui.policy.principals import Caller, PrincipalIndex, index_principal, normalize_aws_principal
 
 KINDS = ("identity", "key_policy", "boundary", "session", "scp", "rcp", "vpc_endpoint")
@@ -424,7 +424,7 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         conditions=conditions, version=version, _locations=locations,
         _principal_index=index_principal(principal) if principal is not None and principal_key == "Principal" else None,
         _exact_actions=exact, _action_patterns=patterns, _resource_templates=templates,
-        _resource_set=PatternSet(resources) if resources is not None and not templates else None,
+        _resource_set=pattern_set(resources) if resources is not None and not templates else None,
     )
 
 

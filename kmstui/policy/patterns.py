@@ -89,6 +89,13 @@ def compile_glob(pattern: str, ignore_case: bool = False) -> Glob:
     return Glob(pattern, ignore_case)
 
 
+@lru_cache(maxsize=4096)
+def pattern_set(patterns: tuple[str, ...]) -> PatternSet:
+    """The compiled form of a Resource list, one object for every statement that repeats the list
+    (thousands of policies say ``"Resource": "*"``)."""
+    return PatternSet(patterns)
+
+
 class PatternSet:
     """A Resource list matched as one: ``*`` and plain texts by look-up, only the rest as Globs
     (most statements say ``"Resource": "*"`` or name exact ARNs)."""
