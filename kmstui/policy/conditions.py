@@ -10,7 +10,7 @@ empty key, ``ForAnyValue`` false.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import base64
 import binascii
@@ -58,9 +58,19 @@ class Clause:
     values: tuple[str, ...]  # as written, normalised to text
     compiled: tuple[Any, ...]  # per value: parsed number/date/network, or a variable Template
 
-    @property
+    @cached_property
     def negated(self) -> bool:
         return self.operator in NEGATED
+
+    @cached_property
+    def constant_values(self) -> tuple[Any, ...] | None:
+        """The values to compare with when none holds a policy variable (most clauses), else None:
+        worked out once, not on every evaluation (see _resolve_policy_values)."""
+        if any(isinstance(compiled, tuple) for compiled in self.compiled):  # a Template is a tuple
+            return None
+        if self.operator in STRING or self.operator in ARN:
+            return self.values
+        return self.compiled
 
 
 @dataclass(slots=True)
@@ -211,7 +221,8 @@ def evaluate_clause(clause: Clause, request_values: tuple[str, ...] | None, look
         if clause.negated:
             return ClauseResult(clause, True, request_values, f"the key is absent, so {clause.operator} is satisfied")
         return ClauseResult(clause, False, request_values, "the key is absent from the request")
-    policy_values, unresolved = _resolve_policy_values(clause, lookup)
+    constant = clause.constant_values
+    policy_values, unresolved = (constant, ()) if constant is not None else _resolve_policy_values(clause, lookup)
     test = _TESTS[clause.operator]
     base_negated = clause.negated
 
