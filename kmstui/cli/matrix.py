@@ -7,7 +7,6 @@ engine, and prints a compact table (one glyph a cell) or JSON. Imports neither T
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 from typing import Any, TextIO
@@ -16,8 +15,7 @@ from kmstui.cli.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 from kmstui.cli.sources import add_source_arguments
 from kmstui.outside_text import outside_text, visible
 
-# Above this many cells the CLI evaluates rows in one process per CPU (see kmstui.analysis.matrix.iter_rows).
-PARALLEL_CELLS = 20_000
+
 LEGEND = "✓ allowed   ✗ explicitly denied   · implicitly denied   ⊘ allowed but refused by KMS for this key   ! could not be evaluated"
 
 
@@ -39,7 +37,9 @@ def add_matrix_parser(commands: Any) -> None:
                         help="only these columns: comma-separated action names, parts of names, globs (Generate*) "
                         "or groups (cryptographic, key-management, grants, tags)")
     parser.add_argument("--workers", type=int, metavar="N",
-                        help=f"processes evaluating rows (default: one per CPU above {PARALLEL_CELLS} cells, else 1)")
+                        help="processes evaluating rows (default 1: rows the evaluation cannot tell apart share their "
+                        "cells within one process, and forked processes, which do not share them, were slower; "
+                        "with --organization: LocalCluster workers, default 2)")
     from kmstui.cli.organization import add_organization_arguments
 
     add_organization_arguments(parser)
@@ -72,8 +72,7 @@ def run_matrix(args: argparse.Namespace, out: TextIO, err: TextIO | None = None)
         text = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"kmstui: error: {visible(text)}", file=err)
         return EXIT_BAD_INPUT
-    cells = len(matrix.rows) * len(matrix.actions)
-    workers = args.workers or ((os.cpu_count() or 1) if cells >= PARALLEL_CELLS else 1)
+    workers = args.workers or 1
     try:
         _fill(matrix, workers, err)
     except KeyboardInterrupt:
