@@ -1,4 +1,4 @@
-"""An Input for `/` filtering a list: live, `enter` returns to the list, `esc` clears."""
+"""An Input for `/` filtering a list: live, `enter` returns to the list, `esc` clears and hides it."""
 
 from __future__ import annotations
 
@@ -33,8 +33,22 @@ class FilterInput(Input):
     def __init__(self, placeholder: str = "filter…", **kwargs) -> None:
         super().__init__(placeholder=placeholder, **kwargs)
 
+    def show(self) -> None:
+        """Show the filter (hidden until `/`: the stylesheet's ``FilterInput.-active``)."""
+        self.add_class("-active")
+
+    def open(self) -> None:
+        """Show the filter and type into it."""
+        self.show()
+        self.focus()
+
+    def close(self) -> None:
+        """Hide the filter again."""
+        self.remove_class("-active")
+
     def action_clear_filter(self) -> None:
         self.value = ""
+        self.close()
         self.post_message(self.Done(self, cleared=True))
 
     def action_done(self) -> None:

@@ -124,16 +124,17 @@ class GridTable(SortActions, ScrollView, can_focus=True):
         self._resize()
 
     def add_rows(self, rows: Iterable[GridRow]) -> None:
-        """Append rows; an active sort places them (a stable sort of mostly sorted rows is cheap)."""
+        """Append rows; an active sort places them."""
         added = list(rows)
         if not added:
             return
         self._rows += added
         self._label_width = max(self._label_width, max(row.label.cell_len for row in added))
-        if self.sort_column is None:
+        index = self.column_index(self.sort_column) if self.sort_column is not None else None
+        if index is None:
             self._shown += added
-        else:
-            self._sort()
+        else:  # the shown rows are one sorted run, so this merges: as sorting every row, stably
+            self._shown = sorted(self._shown + added, key=self._sort_value(index), reverse=self.sort_reverse)
         self._resize()
 
     @property

@@ -108,11 +108,10 @@ class Context:
             name = self._given_name(lower)
             if name is not None:
                 return self._given_entry(name)
-        if self._derive is not None:
-            for table in self._found or self._tables():
-                entry = table.get(lower)
-                if entry is not None:
-                    return entry
+        for table in self._tables():
+            entry = table.get(lower)
+            if entry is not None:
+                return entry
         return None
 
     def values(self, key: str) -> tuple[str, ...] | None:
@@ -124,7 +123,7 @@ class Context:
         for table in reversed(self._tables()):
             merged.update(table)
         merged = {lower: entry for lower, entry in merged.items() if self._carries is None or self._carries(entry.name)}
-        merged.update((name.lower(), entry) for entry in self.given for name in (entry.name,))
+        merged.update((entry.name.lower(), entry) for entry in self.given)
         return iter(sorted(merged.values(), key=lambda e: e.name.lower()))
 
     def __len__(self) -> int:

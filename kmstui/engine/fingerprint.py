@@ -60,7 +60,7 @@ def _clause(clause: Clause, context: Context, memo: dict[tuple[int, Any], tuple]
 
     A clause without policy variables reads only its key, so its outcome is remembered by the value
     it saw (``memo``: thousands of principals' rows meet the same clause with a few values)."""
-    if not any(isinstance(compiled, tuple) for compiled in clause.compiled):  # a Template is a tuple
+    if clause.constant_values is not None:  # no policy variable
         entry = context.get(clause.key)
         memo_key = (id(clause), entry.values if entry is not None else None)
         found = memo.get(memo_key)

@@ -137,7 +137,7 @@ class _PartEvaluation:
     """Steps 1 to 8 for one part."""
 
     __slots__ = ("part", "caller", "policies", "explain", "memo", "plan", "context", "action_lower", "steps",
-                 "key_policy", "metadata", "aws_managed", "cross_account", "if_known")
+                 "key_policy", "cross_account", "if_known")
 
     def __init__(self, part: Part, caller: Caller, policies: PolicySet, request: Request, now: datetime | None,
                  explain: bool = True, memo: dict[Any, Any] | None = None) -> None:
@@ -148,7 +148,7 @@ class _PartEvaluation:
                                      part.action)
         self.action_lower = plan.action_lower
         self.steps: list[Step] = []
-        self.key_policy, self.metadata, self.aws_managed = plan.key_policy, plan.metadata, plan.aws_managed
+        self.key_policy = plan.key_policy
         self.cross_account = bool(caller.account and part.account and caller.account != part.account)
         self.if_known: list[str] = []
 
@@ -239,7 +239,7 @@ class _PartEvaluation:
         if self.explain:
             notes = []
             if self.policies.rcps and not self.rcps_apply():
-                notes.append("RCPs do not apply to AWS managed keys" if self.aws_managed else "RCPs do not control kms:RetireGrant")
+                notes.append("RCPs do not apply to AWS managed keys" if self.plan.aws_managed else "RCPs do not control kms:RetireGrant")
             if self.policies.grants.all():
                 notes.append("grants never deny")
             extra = f" ({'; '.join(notes)})" if notes else ""
@@ -253,7 +253,7 @@ class _PartEvaluation:
             return None
         if not self.rcps_apply():
             self.step("rcp", "RCPs of the key's account allow", "skip",
-                      "RCPs do not apply to AWS managed keys." if self.aws_managed else "RCPs do not control kms:RetireGrant.")
+                      "RCPs do not apply to AWS managed keys." if self.plan.aws_managed else "RCPs do not control kms:RetireGrant.")
             return None
         self.step("rcp", "RCPs of the key's account allow", "pass", lambda:
                   f"{len(self.policies.rcps)} RCP level(s): AWS attaches RCPFullAWSAccess at every level and it cannot be "
@@ -552,18 +552,18 @@ class _PartEvaluation:
 
 
 class _PartPlan:
-    """What the order needs of a part that no request changes: the key's policy and metadata, which
+    """What the order needs of a part that no request changes: the key's policy, whether AWS manages it, which
     policies apply and which of them deny the action, KMS's refusal. Made once per PolicySet for each
     part and kind of caller, so that a decision looks these up once."""
 
-    __slots__ = ("key_policy", "metadata", "aws_managed", "action_lower", "rcps_apply", "applicable", "denying",
-                 "refusal", "key_facts")
+    __slots__ = ("key_policy", "aws_managed", "action_lower", "rcps_apply", "applicable", "denying", "refusal",
+                 "key_facts")
 
     def __init__(self, policies: PolicySet, part: Part, service: bool) -> None:
         key_arn = part.key_arn
         self.action_lower = action_lower = part.action.name.lower()
         self.key_policy: Policy | None = policies.key_policies.get(key_arn) if key_arn else None
-        self.metadata = metadata = policies.key_metadata.get(key_arn) if key_arn else None
+        metadata = policies.key_metadata.get(key_arn) if key_arn else None
         self.aws_managed = bool(metadata and str(metadata.get("KeyManager", "")).upper() == "AWS")
         self.rcps_apply = bool(policies.rcps) and not self.aws_managed and action_lower != "kms:retiregrant"
         self.applicable = _applicable_policies(policies, self.key_policy, service, self.rcps_apply)
@@ -574,7 +574,7 @@ class _PartPlan:
 
 def _part_plan(policies: PolicySet, part: Part, caller: Caller) -> _PartPlan:
     service = caller.kind == "service"
-    cache_key = ("plan", part.resource, part.action.name, part.name, part.alias_name, service)
+    cache_key = ("plan", part.resource, part.action.name, part.name, part.alias_name, part.account, service)
     found = policies.derived_by_key.get(cache_key)
     if found is None:
         found = policies.derived_by_key[cache_key] = _PartPlan(policies, part, service)

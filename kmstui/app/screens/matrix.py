@@ -10,6 +10,7 @@ import gc
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from functools import lru_cache
 
 from textual import on, work
@@ -191,7 +192,7 @@ columns (the principal column stays in place), `s` sorts by the next column
             progress.add_class("-done")  # finished: the bar goes away
         self._queue(row for row in rows if self._visible(row))
 
-    def _queue(self, rows) -> None:  # type: ignore[no-untyped-def]
+    def _queue(self, rows: Iterable[Row]) -> None:
         self._pending.extend(rows)
         if not self._draining and self._pending:
             self._draining = True
@@ -255,9 +256,7 @@ columns (the principal column stays in place), `s` sorts by the next column
         self.notify("Rows with an allowed cell only." if self.allowed_only else "All rows.")
 
     def action_filter(self) -> None:
-        box = self.query_one(FilterInput)
-        box.add_class("-active")
-        box.focus()
+        self.query_one(FilterInput).open()
 
     @on(FilterInput.Changed)
     def _filtered(self, event: FilterInput.Changed) -> None:
@@ -266,8 +265,6 @@ columns (the principal column stays in place), `s` sorts by the next column
 
     @on(FilterInput.Done)
     def _filter_done(self, event: FilterInput.Done) -> None:
-        if event.cleared:
-            event.filter_input.remove_class("-active")
         self.query_one(GridTable).focus()
 
     def action_cancel(self) -> None:

@@ -231,7 +231,7 @@ parents and everything under it; `esc` clears); `j`/`k` move, `g`/`G` first and 
         if box.value:  # a filter could hide it: the whole tree again
             with box.prevent(FilterInput.Changed):
                 box.value = ""
-            box.remove_class("-active")
+            box.close()
             self._fill()
         tree = self.query_one(Tree)
         nodes = [n for n in tree._tree_nodes.values() if isinstance(n.data, Item)]
@@ -277,9 +277,7 @@ parents and everything under it; `esc` clears); `j`/`k` move, `g`/`G` first and 
                              lambda arn: arn and self.app.open_trace(principal=arn))
 
     def action_filter(self) -> None:
-        box = self.query_one(FilterInput)
-        box.add_class("-active")
-        box.focus()
+        self.query_one(FilterInput).open()
 
     @on(FilterInput.Changed)
     def _filtered(self, event: FilterInput.Changed) -> None:
@@ -287,15 +285,13 @@ parents and everything under it; `esc` clears); `j`/`k` move, `g`/`G` first and 
 
     @on(FilterInput.Done)
     def _filter_done(self, event: FilterInput.Done) -> None:
-        if event.cleared:
-            event.filter_input.remove_class("-active")
         self.query_one(Tree).focus()
 
     def action_back(self) -> None:
         box = self.query_one(FilterInput)
         if box.value:  # esc on the tree clears the filter first
             box.value = ""
-            box.remove_class("-active")
+            box.close()
             return
         back = getattr(self.app, "action_back", None)
         if back is not None:

@@ -186,15 +186,13 @@ it).
             self._carry_filter(tab, query)  # `kms:EncryptionContext:Dept` typed on the actions tab
             return
         table.focus()
-        if event.cleared:
-            event.filter_input.remove_class("-active")
 
     def _carry_filter(self, tab: str, query: str) -> None:
         """Show the other tab filtered by ``query`` (it matches nothing here but something there)."""
         other = "keys" if tab == "actions" else "actions"
         self._clear_filter(tab)
         other_filter = self.query_one(f"#{other}-filter", FilterInput)
-        other_filter.add_class("-active")
+        other_filter.show()
         with other_filter.prevent(FilterInput.Changed):
             other_filter.value = query
         (self._fill_keys if other == "keys" else self._fill_actions)(query)
@@ -254,7 +252,7 @@ it).
         if filter_input.value:
             filter_input.value = ""
             (self._fill_actions if tab == "actions" else self._fill_keys)("")
-        filter_input.remove_class("-active")
+        filter_input.close()
 
     def _here(self) -> Place:
         tab = self._current_tab()
@@ -294,9 +292,7 @@ it).
     # -- actions (key bindings) -------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        filter_input = self.query_one(f"#{self._current_tab()}-filter", FilterInput)
-        filter_input.add_class("-active")
-        filter_input.focus()
+        self.query_one(f"#{self._current_tab()}-filter", FilterInput).open()
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

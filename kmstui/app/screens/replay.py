@@ -369,9 +369,7 @@ actually have? `r` replays the whole log again against the current snapshot; `es
         self.replay(self.path)
 
     def action_filter(self) -> None:
-        box = self.query_one(FilterInput)
-        box.add_class("-active")
-        box.focus()
+        self.query_one(FilterInput).open()
 
     @on(FilterInput.Changed, "#replay-filter-input")
     def _filtered(self, event: FilterInput.Changed) -> None:
@@ -380,8 +378,6 @@ actually have? `r` replays the whole log again against the current snapshot; `es
 
     @on(FilterInput.Done)
     def _filter_done(self, event: FilterInput.Done) -> None:
-        if event.cleared:
-            event.filter_input.remove_class("-active")
         self.query_one(DataTable).focus()
 
     def action_stop(self) -> None:
