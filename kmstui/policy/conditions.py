@@ -10,12 +10,12 @@ empty key, ``ForAnyValue`` false.
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import base64
 import binascii
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -45,9 +45,10 @@ class ConditionSyntaxError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Clause:
-    """One ``"Operator": {"key": values}`` pair, compiled."""
+    """One ``"Operator": {"key": values}`` pair, compiled. Read-only by convention (slotted, not
+    frozen: built for every condition parsed)."""
 
     operator_text: str  # as written, e.g. "ForAnyValue:StringLikeIfExists"
     operator: str  # the base operator, e.g. "StringLike"
@@ -57,20 +58,19 @@ class Clause:
     key_lower: str
     values: tuple[str, ...]  # as written, normalised to text
     compiled: tuple[Any, ...]  # per value: parsed number/date/network, or a variable Template
+    negated: bool = field(init=False)
+    # The values to compare with when none holds a policy variable (most clauses), else None: worked
+    # out once, not on every evaluation (see _resolve_policy_values).
+    constant_values: tuple[Any, ...] | None = field(init=False)
 
-    @cached_property
-    def negated(self) -> bool:
-        return self.operator in NEGATED
-
-    @cached_property
-    def constant_values(self) -> tuple[Any, ...] | None:
-        """The values to compare with when none holds a policy variable (most clauses), else None:
-        worked out once, not on every evaluation (see _resolve_policy_values)."""
+    def __post_init__(self) -> None:
+        self.negated = self.operator in NEGATED
         if any(isinstance(compiled, tuple) for compiled in self.compiled):  # a Template is a tuple
-            return None
-        if self.operator in STRING or self.operator in ARN:
-            return self.values
-        return self.compiled
+            self.constant_values = None
+        elif self.operator in STRING or self.operator in ARN:
+            self.constant_values = self.values
+        else:
+            self.constant_values = self.compiled
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from kmstui.policy.conditions import Clause, ConditionSyntaxError, compile_condition
@@ -47,9 +47,13 @@ class PolicyError(ValueError):
         self.source, self.line, self.element, self.problem = source, line, element, problem
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Statement:
-    """One statement, compiled for matching; ``index`` is 0-based, ``lines`` 1-based inclusive."""
+    """One statement, compiled for matching; ``index`` is 0-based, ``lines`` 1-based inclusive.
+
+    Read-only by convention (slotted, not frozen: a frozen dataclass of twenty fields costs three
+    times as much to build, and a snapshot builds thousands). Equal only to itself.
+    """
 
     source: str
     kind: str
@@ -352,19 +356,28 @@ def _build(data: Any, kind: str, source: str, text: str | None, locations: LazyL
     return Policy(source, kind, version, statements, text)
 
 
-def _statement(raw: Any, index: int, kind: str, source: str, version: str | None, locations: LazyLocations) -> Statement:
-    label = f"Statement[{index}]"
+class _Where:
+    """Where a statement sits, to name its line in an error (only looked up when one is raised)."""
 
-    def fail(element: str, problem: str, *path: str) -> PolicyError:
-        location = locations.statement(index)
+    __slots__ = ("source", "index", "locations")
+
+    def __init__(self, source: str, index: int, locations: LazyLocations) -> None:
+        self.source, self.index, self.locations = source, index, locations
+
+    def __call__(self, element: str, problem: str, *path: str) -> PolicyError:
+        location = self.locations.statement(self.index)
         line = location.keys.get(path) if path and location else None
         start = location.start if location else None
-        return PolicyError(source, line or start or 1, f"{label}.{element}" if element else label, problem)
+        label = f"Statement[{self.index}]"
+        return PolicyError(self.source, line or start or 1, f"{label}.{element}" if element else label, problem)
 
+
+def _statement(raw: Any, index: int, kind: str, source: str, version: str | None, locations: LazyLocations) -> Statement:
+    fail = _Where(source, index, locations)
     if not isinstance(raw, dict):
         location = locations.statement(index)
         return_line = (location.start if location else None) or locations.top_keys.get("Statement", 1)
-        raise PolicyError(source, return_line, label, f"each statement must be an object, not {_type_name(raw)}")
+        raise PolicyError(source, return_line, f"Statement[{index}]", f"each statement must be an object, not {_type_name(raw)}")
     for key in raw:
         if key not in _ELEMENTS:
             raise fail(key, f"unknown statement element {key!r}{_did_you_mean(key, _ELEMENTS)}", key)
@@ -377,7 +390,7 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
     if "Effect" not in raw:
         raise fail("Effect", "the statement has no Effect (Allow or Deny)")
     effect = raw["Effect"]
-    if effect not in ("Allow", "Deny"):
+    if effect != "Allow" and effect != "Deny":
         raise fail("Effect", f"must be exactly Allow or Deny, not {json.dumps(effect)}", "Effect")
     # PutKeyPolicy accepts a statement without Action or Resource, and IAM an empty Action or Resource
     # list: such a statement never applies (lint reports it as ineffective). Key policies only, for
@@ -386,10 +399,10 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
     if kind == "rcp" and action_key == "NotAction":
         raise fail("NotAction", "RCPs do not support NotAction", "NotAction")
     actions = _strings(raw[action_key], action_key, fail, allow_empty=action_key == "Action") if action_key else ()
-    for action in actions:
-        if action != "*" and not _ACTION.match(action):
-            raise fail(action_key, f"{action!r} is not service:action (such as kms:Decrypt) or *", action_key)
-    resource_key = _one_of(raw, "Resource", "NotResource", fail, required=kind not in ("scp", "rcp", "vpc_endpoint", "key_policy"))
+    exact, patterns, bad_action = _compiled_actions(actions)
+    if bad_action is not None:
+        raise fail(action_key or "Action", f"{bad_action!r} is not service:action (such as kms:Decrypt) or *", action_key or "Action")
+    resource_key = _one_of(raw, "Resource", "NotResource", fail, required=kind not in _RESOURCE_OPTIONAL)
     if resource_key:
         resources: tuple[str, ...] | None = _strings(raw[resource_key], resource_key, fail, allow_empty=resource_key == "Resource")
     else:
@@ -410,22 +423,34 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         except ConditionSyntaxError as error:
             element = ".".join(("Condition",) + error.path)
             raise fail(element, error.problem, "Condition", *error.path) from None
-    lowered = tuple(a.lower() for a in actions)
-    exact = frozenset(a for a in lowered if not has_wildcard(a))
-    patterns = tuple(compile_glob(a) for a in lowered if has_wildcard(a))
-    templates = tuple(parse_template(r) if allow_variables else None for r in resources) if resources else ()
-    if not any(templates):
-        templates = ()  # no policy variable in any Resource: matched as plain patterns
+    templates, resource_set = _compiled_resources(resources, allow_variables) if resources is not None else ((), None)
     return Statement(
-        source=source, kind=kind, index=index, sid=sid, effect=effect,
-        actions=actions, not_action=action_key == "NotAction",
-        resources=resources, not_resource=resource_key == "NotResource",
-        principal=principal, not_principal=principal_key == "NotPrincipal",
-        conditions=conditions, version=version, _locations=locations,
-        _principal_index=index_principal(principal) if principal is not None and principal_key == "Principal" else None,
-        _exact_actions=exact, _action_patterns=patterns, _resource_templates=templates,
-        _resource_set=pattern_set(resources) if resources is not None and not templates else None,
+        source, kind, index, sid, effect, actions, action_key == "NotAction", resources, resource_key == "NotResource",
+        principal, principal_key == "NotPrincipal", conditions, version, locations, exact, patterns, templates,
+        index_principal(principal) if principal is not None and principal_key == "Principal" else None, resource_set,
     )
+
+
+_RESOURCE_OPTIONAL = frozenset({"scp", "rcp", "vpc_endpoint", "key_policy"})
+
+
+@lru_cache(maxsize=4096)
+def _compiled_actions(actions: tuple[str, ...]) -> tuple[frozenset[str], tuple[Glob, ...], str | None]:
+    """(exact actions, wildcard patterns, the first entry that is not ``service:action``), lower case;
+    one answer for every statement that repeats an Action list (most say ``kms:*`` or a few names)."""
+    bad = next((a for a in actions if a != "*" and not _ACTION.match(a)), None)
+    lowered = [a.lower() for a in actions]
+    return (frozenset(a for a in lowered if not has_wildcard(a)), tuple(compile_glob(a) for a in lowered if has_wildcard(a)),
+            bad)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_resources(resources: tuple[str, ...], allow_variables: bool) -> tuple[tuple[Template | None, ...], PatternSet | None]:
+    """(each entry's policy-variable template, or () when none has one; the compiled list when none has one)."""
+    templates = tuple(parse_template(r) for r in resources) if allow_variables else ()
+    if any(templates):
+        return templates, None
+    return (), pattern_set(resources)
 
 
 def _one_of(raw: dict[str, Any], positive: str, negative: str, fail: Any, required: bool) -> str | None:

@@ -120,9 +120,10 @@ def excluded_by_not_principal(entries: dict[str, tuple[str, ...]], caller: Calle
     return all(identity in listed or (identity == caller.role_arn and any(_same_role(v, caller) for v in listed)) for identity in identities)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class PrincipalIndex:
-    """A ``Principal`` element prepared for look-ups, so matching a caller is a few set probes."""
+    """A ``Principal`` element prepared for look-ups, so matching a caller is a few set probes.
+    Read-only by convention (slotted, not frozen: one is built for every statement parsed)."""
 
     entries: dict[str, tuple[str, ...]]
     any: bool
