@@ -172,7 +172,7 @@ def build_context(given: Mapping[str, Any] | None, caller: Caller, key: KeyFacts
     With ``action``, ``kms:`` keys its requests never carry are left out (``Context.ignored``).
     Nothing is converted here: the Context finds each value when a condition asks for it.
     """
-    carries, carried = _carrier(action.name) if action is not None else (None, None)
+    carries, carried = carrier(action.name) if action is not None else (None, None)
     return Context(given, (caller, key, now, key_cache) if derive else None, carries, carried, getattr(given, "sources", None))
 
 
@@ -208,7 +208,7 @@ def _time_table(epoch: int) -> dict[str, ContextValue]:
 
 
 @lru_cache(maxsize=128)
-def _carrier(action_name: str) -> tuple[Callable[[str], bool], frozenset[str]]:
+def carrier(action_name: str) -> tuple[Callable[[str], bool], frozenset[str]]:
     """(``carries(key)`` for one action, remembering each answer: asked for every key of every
     request; the keys its requests carry)."""
     reference = load_reference()

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from datetime import datetime
-from typing import Any, Callable, Union
+from typing import Any
 
-from kmstui.engine.context import Context, build_context
+from kmstui.engine.context import Context, carrier
 from kmstui.engine.grants import check_grants
 from kmstui.engine.kms_rules import ALIAS_OPERATIONS, alias_rejection, key_type_rejection
 from kmstui.engine.matching import NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, applicable
@@ -26,15 +26,15 @@ from kmstui.engine.trace import (ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED, 
 
 __all__ = ["Request", "PolicySet", "evaluate", "decide", "RequestError"]
 
-Text = Union[str, Callable[[], str]]  # a trace text, built only when the trace is recorded
-
-
 def evaluate(request: Request, policies: PolicySet, now: datetime | None = None) -> Decision:
     """Decide ``request`` against ``policies`` and explain it; raises :class:`RequestError` for a bad request."""
-    caller, parts, decisions, context = _run(request, policies, now, explain=True)
+    caller, parts, plans = _prepared(request, policies)
+    evaluations = [_PartEvaluation(plan, caller, policies, request, now, True) for plan in plans]
+    decisions = [evaluation.run() for evaluation in evaluations]
     trace = Trace(
         principal=request.principal, action=request.action, resources=request.resources,
-        make_resolve=lambda: (_resolve_step(request, caller, parts),), parts=tuple(decisions), request_context=context,
+        make_resolve=lambda: (_resolve_step(request, caller, parts),), parts=tuple(decisions),
+        request_context=evaluations[0].context,
     )
     decision = _combine(trace, decisions)
     if policies.missing:
@@ -52,15 +52,14 @@ def decide(request: Request, policies: PolicySet, now: datetime | None = None, *
     shared by requests that differ only in their action (same principal, resources, context and
     PolicySet), so each statement is matched once for all of them.
     """
-    caller, parts = _caller_and_parts(request, policies)
-    if len(parts) == 1:  # most requests: no combining of parts
-        part = parts[0]
-        decision = _PartEvaluation(part, caller, policies, request, now, False, memo).run()
-        allowed = decision.result == ALLOWED
-        return Verdict(decision.result, decision.decided_by, None if allowed else decision.deny_source,
-                       None if allowed else decision.blocker, () if allowed else decision.if_known,
+    caller, _, plans = _prepared(request, policies)
+    if len(plans) == 1:  # most requests: no combining of parts
+        decision = _PartEvaluation(plans[0], caller, policies, request, now, False, memo).run()
+        if decision.result == ALLOWED:
+            return Verdict(ALLOWED, decision.decided_by, None, None, (), decision.rejected, (decision,))
+        return Verdict(decision.result, decision.decided_by, decision.deny_source, decision.blocker, decision.if_known,
                        decision.rejected, (decision,))
-    decisions = [_PartEvaluation(part, caller, policies, request, now, False, memo).run() for part in parts]
+    decisions = [_PartEvaluation(plan, caller, policies, request, now, False, memo).run() for plan in plans]
     blocking = _blocking(decisions)
     chosen = blocking or decisions[0]
     return Verdict(
@@ -74,20 +73,21 @@ def decide(request: Request, policies: PolicySet, now: datetime | None = None, *
     )
 
 
-def _caller_and_parts(request: Request, policies: PolicySet) -> tuple[Caller, list[Part]]:
-    try:
-        caller = parse_caller(request.principal)
-    except PrincipalError as error:
-        raise RequestError(str(error)) from None
-    return caller, resolve_parts(request, caller, policies)
-
-
-def _run(request: Request, policies: PolicySet, now: datetime | None, explain: bool,
-         memo: dict[Any, Any] | None = None) -> tuple[Caller, list[Part], list[PartDecision], Context]:
-    """Every part of the request through the evaluation order (recording its trace when ``explain``)."""
-    caller, parts = _caller_and_parts(request, policies)
-    evaluations = [_PartEvaluation(part, caller, policies, request, now, explain, memo) for part in parts]
-    return caller, parts, [evaluation.run() for evaluation in evaluations], evaluations[0].context
+def _prepared(request: Request, policies: PolicySet) -> tuple[Caller, tuple[Part, ...], tuple[_PartPlan, ...]]:
+    """The caller, the parts and each part's plan: what a request resolves to against ``policies``
+    whatever its context, worked out once per PolicySet for each (principal, action, resources)."""
+    resource = request.resource
+    cache_key = (request.principal, request.action, resource if isinstance(resource, str) else tuple(resource),
+                 request.resource_account)
+    found = policies.prepared.get(cache_key)
+    if found is None:
+        try:
+            caller = parse_caller(request.principal)
+        except PrincipalError as error:
+            raise RequestError(str(error)) from None
+        parts = tuple(resolve_parts(request, caller, policies))
+        found = policies.prepared[cache_key] = (caller, parts, tuple(_part_plan(policies, part, caller) for part in parts))
+    return found
 
 
 def _blocking(decisions: list[PartDecision]) -> PartDecision | None:
@@ -134,62 +134,68 @@ def _resolve_step(request: Request, caller: Caller, parts: list[Part]) -> Step:
 
 
 class _PartEvaluation:
-    """Steps 1 to 8 for one part."""
+    """Steps 1 to 8 for one part: one implementation of the order for both paths.
+
+    The trace is recorded only when ``explain`` is on: every step and explanation is written inside
+    ``if self.explain:``, so the fast path (``decide``) builds no text, no closure and no evidence,
+    and decides with exactly the same comparisons as the explaining path.
+    """
 
     __slots__ = ("part", "caller", "policies", "explain", "memo", "plan", "context", "action_lower", "steps",
-                 "key_policy", "cross_account", "if_known")
+                 "key_policy", "cross_account", "if_known", "said", "resource", "has_boundary")
 
-    def __init__(self, part: Part, caller: Caller, policies: PolicySet, request: Request, now: datetime | None,
+    def __init__(self, plan: _PartPlan, caller: Caller, policies: PolicySet, request: Request, now: datetime | None,
                  explain: bool = True, memo: dict[Any, Any] | None = None) -> None:
-        self.part, self.caller, self.policies = part, caller, policies
+        self.plan = plan
+        self.part = part = plan.part
+        self.caller, self.policies = caller, policies
         self.explain, self.memo = explain, memo
-        self.plan = plan = _part_plan(policies, part, caller)
-        self.context = build_context(request.context, caller, plan.key_facts, request.derive, now, policies.derived_by_key,
-                                     part.action)
+        given = request.context
+        self.context = Context(given, (caller, plan.key_facts, now, policies.derived_by_key) if request.derive else None,
+                               plan.carries, plan.carried, getattr(given, "sources", None))
         self.action_lower = plan.action_lower
+        self.resource = part.resource
         self.steps: list[Step] = []
         self.key_policy = plan.key_policy
         self.cross_account = bool(caller.account and part.account and caller.account != part.account)
         self.if_known: list[str] = []
+        self.said: tuple[str, str | None, tuple[Evidence, ...]] | None = None  # the decision's words (explaining)
+        self.has_boundary = policies.boundary is not None
 
     # -- helpers ---------------------------------------------------------------------------
-    def step(self, phase: str, check: str, outcome: str, explanation: Text, evidence: tuple[Evidence, ...] = ()) -> None:
-        """Record a step of the trace; the fast path records none (and never builds the text)."""
-        if self.explain:
-            text = explanation if isinstance(explanation, str) else explanation()
-            self.steps.append(Step(phase, check, outcome, text, evidence, self.part.name))
+    def step(self, phase: str, check: str, outcome: str, explanation: str, evidence: tuple[Evidence, ...] = ()) -> None:
+        """Record a step of the trace (explaining path only)."""
+        self.steps.append(Step(phase, check, outcome, explanation, evidence, self.part.name))
 
     def matches(self, policy: Policy, effect: str) -> list:
         """StatementEvidence when explaining, the matcher's Applied on the fast path: the same rule."""
-        return applicable(policy, effect, self.action_lower, self.part.resource, self.caller, self.context,
-                          self.policies.boundary is not None, self.explain, self.memo)
+        return applicable(policy, effect, self.action_lower, self.resource, self.caller, self.context,
+                          self.has_boundary, self.explain, self.memo)
 
-    def decide(self, result: str, decided_by: str, explanation: Text, *, door: Any = None,
-               deny_source: str | None = None, blocker: str | None = None, suggestion: Text | None = None,
-               evidence: tuple[Evidence, ...] = ()) -> PartDecision:
+    def explained(self, explanation: str, suggestion: str | None = None, evidence: tuple[Evidence, ...] = ()) -> None:
+        """What the trace says of the decision about to be made, and the advice (explaining path only)."""
+        self.said = (explanation, suggestion, evidence)
+
+    def decide(self, result: str, decided_by: str, *, door: Any = None, deny_source: str | None = None,
+               blocker: str | None = None) -> PartDecision:
+        part = self.part
         advice = None
-        if self.explain:
+        if self.explain and self.said is not None:
+            explanation, advice, evidence = self.said
             self.step("decision", "decision", "allow" if result == ALLOWED else "deny", explanation,
                       evidence or ((door,) if door else ()))
-            if suggestion is not None:
-                advice = suggestion if isinstance(suggestion, str) else suggestion()
-        part = self.part
         return PartDecision(part.name, part.action.name, part.resource, result, decided_by, deny_source, blocker, door,
                             advice, tuple(dict.fromkeys(self.if_known)) if self.if_known else (), tuple(self.steps))
 
-    def rcps_apply(self) -> bool:
-        return self.plan.rcps_apply
-
     # -- the order ---------------------------------------------------------------------------
     def run(self) -> PartDecision:
-        return self.kms_rules(self.authorize())
+        decision = self.authorize()
+        return decision if self.plan.refusal is None else self.kms_rules(decision)
 
     def kms_rules(self, decision: PartDecision) -> PartDecision:
         """KMS's own refusals, after authorization: a reserved alias, a key type that cannot do the operation."""
         part = self.part
         refusal = self.plan.refusal
-        if refusal is None:
-            return decision
         check = ("KMS accepts the request for this alias and key" if self.action_lower in ALIAS_OPERATIONS
                  else "KMS accepts the request for this key's type")
         if decision.result != ALLOWED:
@@ -199,24 +205,30 @@ class _PartEvaluation:
                                       steps[-1])
             return replace(decision, steps=steps, rejected=refusal, suggestion=None)  # no policy change would make it work
         self.steps = list(decision.steps[:-1])
-        self.step("kms-rule", check, "fail", lambda: f"The policies allow it ({decision.steps[-1].explanation.rstrip('.')}), "
-                  f"but KMS refuses the request whatever the policies say: {refusal}.")
-        refused = self.decide(REJECTED, "kms-rule", f"Rejected by KMS: {refusal}.",
-                              suggestion="use a key of the type the operation needs" if "needs" in refusal else None)
-        return replace(refused, rejected=refusal)
+        if self.explain:
+            self.step("kms-rule", check, "fail", f"The policies allow it ({decision.steps[-1].explanation.rstrip('.')}), "
+                      f"but KMS refuses the request whatever the policies say: {refusal}.")
+            self.explained(f"Rejected by KMS: {refusal}.",
+                           suggestion="use a key of the type the operation needs" if "needs" in (refusal or "") else None)
+        refused = self.decide(REJECTED, "kms-rule")
+        refused.rejected = refusal
+        return refused
 
     def authorize(self) -> PartDecision:
-        ignored = self.context.ignored if self.explain else ()
-        if ignored:
-            self.step("resolve", "the request context KMS sends", "info", lambda: (
-                f"{', '.join(entry.name for entry in ignored)} left out: KMS never sends "
-                f"{'this key' if len(ignored) == 1 else 'these keys'} with {self.part.action.name} requests (the "
-                "permissions reference lists the condition keys each action supports), so a condition on it sees no value."))
-        denied = self.explicit_deny()
-        if denied is not None:
-            return denied
-        policies = self.policies
-        if policies.rcps or policies.scps or policies.vpc_endpoint or self.cross_account:
+        if self.explain:
+            ignored = self.context.ignored
+            if ignored:
+                self.step("resolve", "the request context KMS sends", "info",
+                          f"{', '.join(entry.name for entry in ignored)} left out: KMS never sends "
+                          f"{'this key' if len(ignored) == 1 else 'these keys'} with {self.part.action.name} requests (the "
+                          "permissions reference lists the condition keys each action supports), so a condition on it sees no value.")
+        if self.plan.denying:
+            denied = self.explicit_deny()
+            if denied is not None:
+                return denied
+        elif self.explain:
+            self.no_deny_step()
+        if self.plan.guardrails or self.cross_account:
             for guardrail in (self.rcp_step, self.scp_step, self.vpce_step, self.cross_account_step):
                 blocked = guardrail()
                 if blocked is not None:
@@ -229,33 +241,36 @@ class _PartEvaluation:
         for source_kind, policy in self.plan.denying:
             for evidence in self.matches(policy, "Deny"):
                 if evidence.matched:
-                    action = self.part.action.name
-                    self.step("explicit-deny", "explicit deny in any applicable policy", "deny",
-                              lambda: f"{evidence.label} denies {action}: an explicit deny overrides every allow.",
-                              (evidence,))
-                    return self.decide(EXPLICITLY_DENIED, "explicit-deny", lambda: f"Explicitly denied by {evidence.label}.",
-                                       door=evidence, deny_source=source_kind,
-                                       suggestion=lambda: f"remove {action} from {evidence.label} or narrow its conditions")
+                    if self.explain:
+                        action = self.part.action.name
+                        self.step("explicit-deny", "explicit deny in any applicable policy", "deny",
+                                  f"{evidence.label} denies {action}: an explicit deny overrides every allow.", (evidence,))
+                        self.explained(f"Explicitly denied by {evidence.label}.",
+                                       f"remove {action} from {evidence.label} or narrow its conditions")
+                    return self.decide(EXPLICITLY_DENIED, "explicit-deny", door=evidence, deny_source=source_kind)
         if self.explain:
-            notes = []
-            if self.policies.rcps and not self.rcps_apply():
-                notes.append("RCPs do not apply to AWS managed keys" if self.plan.aws_managed else "RCPs do not control kms:RetireGrant")
-            if self.policies.grants.all():
-                notes.append("grants never deny")
-            extra = f" ({'; '.join(notes)})" if notes else ""
-            checked = len(self.plan.applicable)
-            self.step("explicit-deny", "explicit deny in any applicable policy", "pass",
-                      f"No Deny statement applies, in {checked} polic{'y' if checked == 1 else 'ies'} checked{extra}.")
+            self.no_deny_step()
         return None
 
+    def no_deny_step(self) -> None:
+        notes = []
+        if self.policies.rcps and not self.plan.rcps_apply:
+            notes.append("RCPs do not apply to AWS managed keys" if self.plan.aws_managed else "RCPs do not control kms:RetireGrant")
+        if self.policies.grants.all():
+            notes.append("grants never deny")
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        checked = len(self.plan.applicable)
+        self.step("explicit-deny", "explicit deny in any applicable policy", "pass",
+                  f"No Deny statement applies, in {checked} polic{'y' if checked == 1 else 'ies'} checked{extra}.")
+
     def rcp_step(self) -> PartDecision | None:
-        if not self.policies.rcps:
-            return None
-        if not self.rcps_apply():
+        if not self.policies.rcps or not self.explain:
+            return None  # RCPs only deny (RCPFullAWSAccess at every level): explicit_deny has applied them
+        if not self.plan.rcps_apply:
             self.step("rcp", "RCPs of the key's account allow", "skip",
                       "RCPs do not apply to AWS managed keys." if self.plan.aws_managed else "RCPs do not control kms:RetireGrant.")
             return None
-        self.step("rcp", "RCPs of the key's account allow", "pass", lambda:
+        self.step("rcp", "RCPs of the key's account allow", "pass",
                   f"{len(self.policies.rcps)} RCP level(s): AWS attaches RCPFullAWSAccess at every level and it cannot be "
                   "detached, so every level allows what no RCP denies.")
         return None
@@ -269,13 +284,16 @@ class _PartEvaluation:
             if not any(e.matched for e in allows):
                 for e in allows:
                     self._note_unknown(e)
-                self.step("scp", f"SCP level {depth + 1} allows", "fail", lambda:
-                          f"No SCP at level {depth + 1} of the principal's organization path allows {action}; "
-                          "every level must allow.", tuple(allows))
-                return self.decide(IMPLICITLY_DENIED, "scp", lambda: f"Implicitly denied: SCP level {depth + 1} does not allow {action}.",
-                                   suggestion=lambda: f"allow {action} in an SCP at level {depth + 1} (for example attach FullAWSAccess)")
-        self.step("scp", "every SCP level allows", "pass",
-                  lambda: f"Each of the {len(self.policies.scps)} SCP level(s) has a statement allowing {action}.")
+                if self.explain:
+                    self.step("scp", f"SCP level {depth + 1} allows", "fail",
+                              f"No SCP at level {depth + 1} of the principal's organization path allows {action}; "
+                              "every level must allow.", tuple(allows))
+                    self.explained(f"Implicitly denied: SCP level {depth + 1} does not allow {action}.",
+                                   f"allow {action} in an SCP at level {depth + 1} (for example attach FullAWSAccess)")
+                return self.decide(IMPLICITLY_DENIED, "scp")
+        if self.explain:
+            self.step("scp", "every SCP level allows", "pass",
+                      f"Each of the {len(self.policies.scps)} SCP level(s) has a statement allowing {action}.")
         return None
 
     def vpce_step(self) -> PartDecision | None:
@@ -285,13 +303,15 @@ class _PartEvaluation:
         allows = [e for p in self.policies.vpc_endpoint for e in self.matches(p, "Allow")]
         hit = next((e for e in allows if e.matched), None)
         if hit is None:
-            self.step("vpc-endpoint", "the VPC endpoint policy allows", "fail", lambda:
-                      f"The request came through a VPC endpoint whose policy does not allow {action} "
-                      "for this principal and resource.", tuple(allows))
-            return self.decide(IMPLICITLY_DENIED, "vpc-endpoint",
-                               "Implicitly denied: the VPC endpoint policy does not allow the request.",
-                               suggestion=lambda: f"allow {action} in the VPC endpoint policy")
-        self.step("vpc-endpoint", "the VPC endpoint policy allows", "pass", lambda: f"{hit.label} allows it.", (hit,))
+            if self.explain:
+                self.step("vpc-endpoint", "the VPC endpoint policy allows", "fail",
+                          f"The request came through a VPC endpoint whose policy does not allow {action} "
+                          "for this principal and resource.", tuple(allows))
+                self.explained("Implicitly denied: the VPC endpoint policy does not allow the request.",
+                               f"allow {action} in the VPC endpoint policy")
+            return self.decide(IMPLICITLY_DENIED, "vpc-endpoint")
+        if self.explain:
+            self.step("vpc-endpoint", "the VPC endpoint policy allows", "pass", f"{hit.label} allows it.", (hit,))
         return None
 
     def cross_account_step(self) -> PartDecision | None:
@@ -299,23 +319,26 @@ class _PartEvaluation:
             return None
         action, caller, part = self.part.action, self.caller, self.part
         if action.cross_account == "no":
-            self.step("cross-account", "the action may be used cross-account", "fail", lambda:
-                      f"The caller's account {caller.account} is not the key's account {part.account}, and "
-                      f"{action.name} cannot be used cross-account (KMS permissions reference), whatever the policies say.")
-            return self.decide(IMPLICITLY_DENIED, "cross-account",
-                               lambda: f"Implicitly denied: {action.name} is not usable cross-account.",
-                               suggestion=lambda: f"call {action.name} from a principal in account {part.account}")
-        self.step("cross-account", "the action may be used cross-account", "pass", lambda:
-                  f"The caller is in account {caller.account}, the key in {part.account}: {action.name} can be "
-                  "used cross-account, so both the key policy and the caller's IAM policies must allow.")
+            if self.explain:
+                self.step("cross-account", "the action may be used cross-account", "fail",
+                          f"The caller's account {caller.account} is not the key's account {part.account}, and "
+                          f"{action.name} cannot be used cross-account (KMS permissions reference), whatever the policies say.")
+                self.explained(f"Implicitly denied: {action.name} is not usable cross-account.",
+                               f"call {action.name} from a principal in account {part.account}")
+            return self.decide(IMPLICITLY_DENIED, "cross-account")
+        if self.explain:
+            self.step("cross-account", "the action may be used cross-account", "pass",
+                      f"The caller is in account {caller.account}, the key in {part.account}: {action.name} can be "
+                      "used cross-account, so both the key policy and the caller's IAM policies must allow.")
         return None
 
     # -- the IAM side ---------------------------------------------------------------------------
     def iam_side(self) -> tuple[bool, str | None, tuple[Any, ...]]:
         """(allows, what blocks, evidence): identity policies, then the boundary, then the session policy."""
-        if self.caller.kind == "root":
+        kind = self.caller.kind
+        if kind == "root":
             return True, None, ()
-        if self.caller.kind == "service":
+        if kind == "service":
             return False, "identity", ()
         identity = [e for p in self.policies.identity for e in self.matches(p, "Allow")]
         allow = next((e for e in identity if e.matched), None)
@@ -323,8 +346,11 @@ class _PartEvaluation:
             for e in identity:
                 self._note_unknown(e)
             return False, "identity", tuple(identity)
+        policies = self.policies
+        if policies.boundary is None and policies.session is None:
+            return True, None, (allow,)
         evidence: list[Any] = [allow]
-        for label, policy in (("boundary", self.policies.boundary), ("session", self.policies.session)):
+        for label, policy in (("boundary", policies.boundary), ("session", policies.session)):
             ok, found = self.limit_allows(policy)
             if not ok:
                 return False, label, tuple(evidence + found)
@@ -343,18 +369,21 @@ class _PartEvaluation:
         return True, [hit]
 
     def iam_only(self) -> PartDecision:
-        what = "the alias" if self.part.name == "alias" else "resource *"
         allows, blocker, evidence = self.iam_side()
-        check = f"IAM policies allow ({what}: no key policy applies)"
         if allows:
-            def explanation() -> str:
-                return ("the account root user is not limited by IAM policies" if self.caller.kind == "root"
-                        else f"{evidence[0].label} allows {self.part.action.name} on {self.part.resource}")
-            self.step("iam", check, "allow", lambda: explanation() + ".", evidence)
-            return self.decide(ALLOWED, "iam", lambda: f"Allowed: {explanation()}.", door=evidence[0] if evidence else None)
-        self.step("iam", check, "fail", lambda: self._iam_block_text(blocker), evidence)
-        return self.decide(IMPLICITLY_DENIED, "no-door", lambda: f"Implicitly denied: {self._iam_block_text(blocker)}",
-                           blocker=blocker, suggestion=lambda: self._iam_suggestion(blocker))
+            if self.explain:
+                what = "the alias" if self.part.name == "alias" else "resource *"
+                check = f"IAM policies allow ({what}: no key policy applies)"
+                explanation = ("the account root user is not limited by IAM policies" if self.caller.kind == "root"
+                               else f"{evidence[0].label} allows {self.part.action.name} on {self.part.resource}")
+                self.step("iam", check, "allow", explanation + ".", evidence)
+                self.explained(f"Allowed: {explanation}.")
+            return self.decide(ALLOWED, "iam", door=evidence[0] if evidence else None)
+        if self.explain:
+            what = "the alias" if self.part.name == "alias" else "resource *"
+            self.step("iam", f"IAM policies allow ({what}: no key policy applies)", "fail", self._iam_block_text(blocker), evidence)
+            self.explained(f"Implicitly denied: {self._iam_block_text(blocker)}", self._iam_suggestion(blocker))
+        return self.decide(IMPLICITLY_DENIED, "no-door", blocker=blocker)
 
     def _iam_block_text(self, blocker: str | None) -> str:
         action = self.part.action.name
@@ -376,9 +405,10 @@ class _PartEvaluation:
     def doors(self) -> PartDecision:
         action = self.part.action.name
         if self.key_policy is None:
-            self.step("key-policy", "the key policy allows", "fail",
-                      "No key policy was given; every KMS key has exactly one and nothing allows use of a key "
-                      "without it (grants aside).")
+            if self.explain:
+                self.step("key-policy", "the key policy allows", "fail",
+                          "No key policy was given; every KMS key has exactly one and nothing allows use of a key "
+                          "without it (grants aside).")
             key_allows: list[Any] = []
         else:
             key_allows = self.matches(self.key_policy, "Allow")
@@ -391,39 +421,34 @@ class _PartEvaluation:
                 delegated.append(e)
             else:
                 direct.append(e)
-        failed_conditions = tuple(failed)
 
         # Door 1: the key policy names the principal.
-        door1 = self.door_one(direct, failed_conditions)
-        if isinstance(door1, PartDecision):
-            return door1
+        door1 = self.door_one(direct, failed)
+        if door1.__class__ is PartDecision:
+            return door1  # type: ignore[return-value]
         # Door 2: the key policy enables IAM policies for the account.
-        door2 = self.door_two(delegated, failed_conditions)
-        if isinstance(door2, PartDecision):
-            return door2
+        door2 = self.door_two(delegated, failed)
+        if door2.__class__ is PartDecision:
+            return door2  # type: ignore[return-value]
         # Door 3: grants.
         door3 = self.door_three()
         if door3 is not None:
             return door3
-        blocker = door2 or door1 or "key-policy"
-        if blocker == "key-policy":
-            def text() -> str:
-                return (f"the key policy neither allows {self.caller.principal_arn} {action} nor enables IAM policies "
+        blocker: str = door2 or door1 or "key-policy"  # type: ignore[assignment]
+        if self.explain:
+            if blocker == "key-policy":
+                text = (f"the key policy neither allows {self.caller.principal_arn} {action} nor enables IAM policies "
                         f"for account {self.caller.account} and this action, and no grant allows it")
-
-            def suggestion() -> str:
                 if self.cross_account:
-                    return (f"allow account {self.caller.account} (or the principal) {action} in the key policy, and "
-                            f"allow {action} on {self.part.resource} in the caller's IAM policy")
-                return self._key_policy_suggestion()
-        else:
-            def text() -> str:
-                return self._iam_block_text(blocker).rstrip(".") + ", and no grant allows it"
-
-            def suggestion() -> str:
-                return self._iam_suggestion(blocker)
-        return self.decide(IMPLICITLY_DENIED, "no-door", lambda: f"Implicitly denied: {text()}.", blocker=blocker,
-                           suggestion=suggestion)
+                    suggestion = (f"allow account {self.caller.account} (or the principal) {action} in the key policy, and "
+                                  f"allow {action} on {self.part.resource} in the caller's IAM policy")
+                else:
+                    suggestion = self._key_policy_suggestion()
+            else:
+                text = self._iam_block_text(blocker).rstrip(".") + ", and no grant allows it"
+                suggestion = self._iam_suggestion(blocker)
+            self.explained(f"Implicitly denied: {text}.", suggestion)
+        return self.decide(IMPLICITLY_DENIED, "no-door", blocker=blocker)
 
     def _key_policy_suggestion(self) -> str:
         """The smallest key-policy change: extend a statement that names the caller, or enable IAM."""
@@ -450,40 +475,46 @@ class _PartEvaluation:
                 if s.effect == "Allow" and s.principal is not None and not s.not_principal
                 and (m := match_index(s._principal_index, self.caller)) is not None and m[0] not in ("account", "any")]
 
-    def door_one(self, direct: list[Any], failed: tuple[Any, ...]) -> PartDecision | str | None:
-        action = self.part.action.name
-        check = "door 1: the key policy allows the principal"
+    def door_one(self, direct: list[Any], failed: list[Any]) -> PartDecision | str | None:
+        """Door 1 (the key policy names the principal): a decision, what blocks it, or None when closed."""
         if not direct:
-            named = tuple(e for e in failed if e.how != "account")
-            self.step("key-policy", check, "fail", lambda:
-                      f"No key policy statement allows {self.caller.principal_arn} {action}"
-                      + (" (statements that name it have conditions that do not hold)." if named else "."), named)
+            if self.explain:
+                named = tuple(e for e in failed if e.how != "account")
+                self.step("key-policy", "door 1: the key policy allows the principal", "fail",
+                          f"No key policy statement allows {self.caller.principal_arn} {self.part.action.name}"
+                          + (" (statements that name it have conditions that do not hold)." if named else "."), named)
             return None
         hit = direct[0]
         how = hit.how
         if self.cross_account:
             allows, blocker, evidence = self.iam_side()
             if allows:
-                self.step("key-policy", check, "allow", lambda:
-                          f"{hit.label} allows the external principal; its own account's IAM side allows too"
-                          + (f" ({evidence[0].label})." if evidence else "."), (hit,) + evidence)
-                return self.decide(ALLOWED, "key-policy",
-                                   lambda: f"Allowed: {hit.label} allows the principal, and its IAM policies allow.", door=hit)
-            self.step("key-policy", check, "fail", lambda:
-                      f"{hit.label} allows the external principal, but cross-account use also needs its own account's IAM "
-                      f"side: {self._iam_block_text(blocker)}", (hit,) + evidence)
+                if self.explain:
+                    self.step("key-policy", "door 1: the key policy allows the principal", "allow",
+                              f"{hit.label} allows the external principal; its own account's IAM side allows too"
+                              + (f" ({evidence[0].label})." if evidence else "."), (hit,) + evidence)
+                    self.explained(f"Allowed: {hit.label} allows the principal, and its IAM policies allow.")
+                return self.decide(ALLOWED, "key-policy", door=hit)
+            if self.explain:
+                self.step("key-policy", "door 1: the key policy allows the principal", "fail",
+                          f"{hit.label} allows the external principal, but cross-account use also needs its own account's IAM "
+                          f"side: {self._iam_block_text(blocker)}", (hit,) + evidence)
             return blocker
-        limited = how in ("role", "any") and self.caller.kind in ("role-session", "role")
+        limited = (how == "role" or how == "any") and self.caller.kind in ("role-session", "role")
         if limited:
             for label, policy in (("boundary", self.policies.boundary), ("session", self.policies.session)):
                 ok, found = self.limit_allows(policy)
                 if not ok:
-                    self.step("key-policy", check, "fail", lambda:
-                              f"{hit.label} names the role, and a key policy naming the role ARN is limited by the "
-                              f"{KIND_LABELS[label]}, which does not allow {action}.", (hit,) + tuple(found))
+                    if self.explain:
+                        self.step("key-policy", "door 1: the key policy allows the principal", "fail",
+                                  f"{hit.label} names the role, and a key policy naming the role ARN is limited by the "
+                                  f"{KIND_LABELS[label]}, which does not allow {self.part.action.name}.", (hit,) + tuple(found))
                     return label
-        self.step("key-policy", check, "allow", lambda: f"{hit.label} allows {action}: {self._why_door_one(how, limited)}.", (hit,))
-        return self.decide(ALLOWED, "key-policy", lambda: f"Allowed by {hit.label}.", door=hit)
+        if self.explain:
+            self.step("key-policy", "door 1: the key policy allows the principal", "allow",
+                      f"{hit.label} allows {self.part.action.name}: {self._why_door_one(how, limited)}.", (hit,))
+            self.explained(f"Allowed by {hit.label}.")
+        return self.decide(ALLOWED, "key-policy", door=hit)
 
     def _why_door_one(self, how: str | None, limited: bool) -> str:
         boundaries = self.policies.boundary or self.policies.session
@@ -499,28 +530,30 @@ class _PartEvaluation:
                 NOT_PRINCIPAL_ALLOW: "its NotPrincipal does not exclude the caller (Allow with NotPrincipal, applied as written)",
                 "federated-user": "it names the federated user"}.get(how or "", "it names the principal")
 
-    def door_two(self, delegated: list[Any], failed: tuple[Any, ...]) -> PartDecision | str | None:
-        action = self.part.action.name
-        check = "door 2: the key policy enables IAM policies for this action"
+    def door_two(self, delegated: list[Any], failed: list[Any]) -> PartDecision | str | None:
+        """Door 2 (the key policy enables IAM policies): a decision, what blocks it, or None when closed."""
         if not delegated:
-            account_failed = tuple(e for e in failed if e.how == "account")
-            self.step("iam", check, "fail", lambda:
-                      f"No key policy statement allows account {self.caller.account} {action}"
-                      + (" (statements that do have conditions that do not hold)" if account_failed else "")
-                      + ", so IAM policies that allow it have no effect on this key.", account_failed)
+            if self.explain:
+                account_failed = tuple(e for e in failed if e.how == "account")
+                self.step("iam", "door 2: the key policy enables IAM policies for this action", "fail",
+                          f"No key policy statement allows account {self.caller.account} {self.part.action.name}"
+                          + (" (statements that do have conditions that do not hold)" if account_failed else "")
+                          + ", so IAM policies that allow it have no effect on this key.", account_failed)
             return None
         hit = delegated[0]
         allows, blocker, evidence = self.iam_side()
         if allows:
-            def via() -> str:
-                return evidence[0].label if evidence else "the account root user is not limited by IAM policies"
-            self.step("iam", check, "allow", lambda:
-                      f"{hit.label} allows the account {action}, so IAM policies count, and {via()}"
-                      + (" allows it." if evidence else "."), (hit,) + evidence)
-            return self.decide(ALLOWED, "iam", lambda: f"Allowed: {hit.label} enables IAM policies and {via()}"
-                               + (" allows it." if evidence else "."), door=evidence[0] if evidence else hit)
-        self.step("iam", check, "fail", lambda: f"{hit.label} enables IAM policies, but {self._iam_block_text(blocker)}",
-                  (hit,) + evidence)
+            if self.explain:
+                action = self.part.action.name
+                via = evidence[0].label if evidence else "the account root user is not limited by IAM policies"
+                self.step("iam", "door 2: the key policy enables IAM policies for this action", "allow",
+                          f"{hit.label} allows the account {action}, so IAM policies count, and {via}"
+                          + (" allows it." if evidence else "."), (hit,) + evidence)
+                self.explained(f"Allowed: {hit.label} enables IAM policies and {via}" + (" allows it." if evidence else "."))
+            return self.decide(ALLOWED, "iam", door=evidence[0] if evidence else hit)
+        if self.explain:
+            self.step("iam", "door 2: the key policy enables IAM policies for this action", "fail",
+                      f"{hit.label} enables IAM policies, but {self._iam_block_text(blocker)}", (hit,) + evidence)
         return blocker
 
     def door_three(self) -> PartDecision | None:
@@ -531,19 +564,20 @@ class _PartEvaluation:
         found = check_grants(grants, operation, self.part.key_arn or "", self.caller, self.context)
         hit = next((g for g in found if g.matched), None)
         if hit is None:
-            self.step("grant", "door 3: a grant allows", "fail", lambda:
-                      f"None of the {len(grants)} grant(s) on the key allows {self.caller.principal_arn} {operation}"
-                      + ("." if not found else f": {found[0].reason}."), tuple(found))
+            if self.explain:
+                self.step("grant", "door 3: a grant allows", "fail",
+                          f"None of the {len(grants)} grant(s) on the key allows {self.caller.principal_arn} {operation}"
+                          + ("." if not found else f": {found[0].reason}."), tuple(found))
             return None
-
-        def choice() -> str:
+        if self.explain:
+            choice = ""
             if self.policies.boundary is not None or self.policies.session is not None:
-                return (" AWS documents no effect of permissions boundaries or session policies on grants; kmstui "
-                        "does not apply them here (a choice).")
-            return ""
-        self.step("grant", "door 3: a grant allows", "allow",
-                  lambda: f"{hit.label} allows {operation} for {hit.grantee}: {hit.reason}.{choice()}", (hit,))
-        return self.decide(ALLOWED, "grant", lambda: f"Allowed by {hit.label}.", door=hit)
+                choice = (" AWS documents no effect of permissions boundaries or session policies on grants; kmstui "
+                          "does not apply them here (a choice).")
+            self.step("grant", "door 3: a grant allows", "allow",
+                      f"{hit.label} allows {operation} for {hit.grantee}: {hit.reason}.{choice}", (hit,))
+            self.explained(f"Allowed by {hit.label}.")
+        return self.decide(ALLOWED, "grant", door=hit)
 
     def _note_unknown(self, evidence: Any) -> None:
         """Remember a statement that failed only because a key had no value (for "allowed if …")."""
@@ -552,14 +586,16 @@ class _PartEvaluation:
 
 
 class _PartPlan:
-    """What the order needs of a part that no request changes: the key's policy, whether AWS manages it, which
-    policies apply and which of them deny the action, KMS's refusal. Made once per PolicySet for each
-    part and kind of caller, so that a decision looks these up once."""
+    """What the order needs of a part that no request changes: the part, the key's policy, whether AWS
+    manages it, which policies apply and which of them deny the action, the guardrails, the context
+    keys the action carries, KMS's refusal. Made once per PolicySet for each part and kind of caller,
+    so that a decision looks these up once."""
 
-    __slots__ = ("key_policy", "aws_managed", "action_lower", "rcps_apply", "applicable", "denying", "refusal",
-                 "key_facts")
+    __slots__ = ("part", "key_policy", "aws_managed", "action_lower", "rcps_apply", "applicable", "denying", "refusal",
+                 "key_facts", "guardrails", "carries", "carried")
 
     def __init__(self, policies: PolicySet, part: Part, service: bool) -> None:
+        self.part = part
         key_arn = part.key_arn
         self.action_lower = action_lower = part.action.name.lower()
         self.key_policy: Policy | None = policies.key_policies.get(key_arn) if key_arn else None
@@ -570,6 +606,8 @@ class _PartPlan:
         self.denying = [(kind, policy) for kind, policy in self.applicable if policy.statements_for(action_lower, "Deny")]
         self.refusal = _refusal(part, action_lower, metadata)
         self.key_facts = policies.key_facts(key_arn, part.account, part.alias_name)
+        self.guardrails = bool(policies.rcps or policies.scps or policies.vpc_endpoint)
+        self.carries, self.carried = carrier(part.action.name)
 
 
 def _part_plan(policies: PolicySet, part: Part, caller: Caller) -> _PartPlan:

@@ -91,8 +91,9 @@ class PolicySet:
         # What each key's facts derive for the request context, and each part's plan (kmstui.engine.order),
         # filled by evaluations as they go.
         self.derived_by_key: dict[Any, Any] = {}
-        # How each request's resources resolve against these aliases and key metadata.
-        self.resolved_parts: dict[Any, Any] = {}
+        # What each request resolves to against these policies (caller, parts, each part's plan), by
+        # (principal, action, resources, resource account): kmstui.engine.order.
+        self.prepared: dict[Any, Any] = {}
 
     def with_principal(self, identity: Iterable[Any] = (), boundary: Any = None, session: Any = None,
                        scps: Sequence[Sequence[Any]] = (), missing: Iterable[str] = ()) -> PolicySet:
@@ -103,7 +104,7 @@ class PolicySet:
         other.missing = tuple(missing)
         # What the key's facts derive stays; which policies apply depends on the principal's.
         other.derived_by_key = {k: v for k, v in self.derived_by_key.items() if k[0] != "plan"}
-        other.resolved_parts = {}
+        other.prepared = {}
         return other
 
     def _set_principal_side(self, identity: Iterable[Any], boundary: Any, session: Any, scps: Sequence[Sequence[Any]]) -> None:

@@ -75,17 +75,13 @@ def find_action(text: str) -> Action | tuple[Action, Action]:
 
 
 def resolve_parts(request: Request, caller: Caller, policies: PolicySet) -> list[Part]:
-    """The parts to authorize, in the order AWS's documentation lists them (cached per PolicySet)."""
+    """The parts to authorize, in the order AWS's documentation lists them."""
     resource = request.resource
     if isinstance(resource, str):
         simple = simple_key_part(request.action, resource)  # the access matrix's every cell: no PolicySet needed
         if simple is not None:
             return [simple]
-    cache_key = (request.principal, request.action, request.resources, request.resource_account)
-    found = policies.resolved_parts.get(cache_key)
-    if found is None:
-        found = policies.resolved_parts[cache_key] = tuple(_resolve_parts(request, caller, policies))
-    return list(found)
+    return _resolve_parts(request, caller, policies)
 
 
 @lru_cache(maxsize=4096)
