@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from kmstui.policy.document import PolicyError
@@ -31,6 +32,8 @@ _METADATA_FLAGS = ("MultiRegion", "Enabled")
 
 def parse_grants(value: Any, source: str = "grants") -> tuple[dict[str, Any], ...]:
     """``list-grants`` entries (or the whole output), checked for what the engine reads."""
+    if not value and isinstance(value, (list, tuple)):
+        return ()  # most PolicySets have no grants: no further checks
     if isinstance(value, Mapping) and "Grants" in value:
         value = value["Grants"]
     if not isinstance(value, (list, tuple)):
@@ -69,6 +72,7 @@ def _constraints(value: Any, source: str, where: str) -> None:
             raise PolicyError(source, None, f"{where}.{name}", "must be an object of encryption context keys to strings")
 
 
+@lru_cache(maxsize=1)
 def _grant_operations() -> frozenset[str]:
     """CreateGrant's Operations, as the reference records them (botocore's GrantOperation enum)."""
     from kmstui.reference.model import load_reference

@@ -13,6 +13,8 @@ from kmstui.policy.document import Policy, parse_policy
 
 def _is_per_key_map(value: Any) -> bool:
     """``{key ARN or id: thing}`` rather than one policy / metadata / tag set."""
+    if value is None or value.__class__ is str or value.__class__ is list:  # the common cases, without an ABC check
+        return False
     return (
         isinstance(value, Mapping)
         and bool(value)

@@ -9,7 +9,7 @@ against permissions boundaries and session policies (IAM User Guide, access_poli
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -30,14 +30,14 @@ class Caller:
     role_arn: str | None = None  # the role behind a role session
     session_name: str | None = None
 
-    @property
-    def account_arn(self) -> str | None:
-        return f"arn:aws:iam::{self.account}:root" if self.account else None
+    # Worked out once (asked for every statement matched): the caller's account as a principal, and
+    # aws:PrincipalArn (a role session's role, otherwise the caller's own ARN).
+    account_arn: str | None = field(init=False, repr=False, compare=False)
+    principal_arn: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def principal_arn(self) -> str:
-        """aws:PrincipalArn: a role session's role, otherwise the caller's own ARN."""
-        return self.role_arn or self.arn
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "account_arn", f"arn:aws:iam::{self.account}:root" if self.account else None)
+        object.__setattr__(self, "principal_arn", self.role_arn or self.arn)
 
     @property
     def principal_type(self) -> str:
@@ -87,7 +87,8 @@ def parse_caller(text: str) -> Caller:
 def normalize_aws_principal(value: str) -> str:
     """A bare account id in a policy means that account (``arn:aws:iam::ID:root``)."""
     text = value.strip()
-    return f"arn:aws:iam::{text}:root" if _ACCOUNT.match(text) else text
+    # len + isdecimal is _ACCOUNT's test (\d is a Unicode decimal digit) without a regular expression
+    return f"arn:aws:iam::{text}:root" if len(text) == 12 and text.isdecimal() else text
 
 
 # How a statement's principal list named the caller: (how, the policy entry that matched); ``how`` is
@@ -137,18 +138,18 @@ def index_principal(entries: dict[str, tuple[str, ...]]) -> PrincipalIndex:
     aws = entries.get("AWS", ())
     roles: dict[tuple[str, str], str] = {}
     for value in aws:
-        if value.startswith("arn:") and ":role/" in value:
+        if ":role/" in value and value.startswith("arn:"):
             parts = value.split(":", 5)
             if len(parts) == 6:
                 roles.setdefault((parts[4], parts[5].rsplit("/", 1)[-1]), value)
-    return PrincipalIndex(
-        entries=entries,
-        any="*" in entries or "*" in aws,
-        aws=frozenset(aws),
-        roles=roles,
-        services=frozenset(v.lower() for v in entries.get("Service", ())),
-        federated=frozenset(entries.get("Federated", ())),
-    )
+    services = entries.get("Service")
+    federated = entries.get("Federated")
+    return PrincipalIndex(entries, "*" in entries or "*" in aws, frozenset(aws), roles,
+                          frozenset(v.lower() for v in services) if services else _NONE,
+                          frozenset(federated) if federated else _NONE)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def match_index(index: PrincipalIndex, caller: Caller) -> PrincipalMatch | None:
