@@ -43,13 +43,13 @@ class Context:
                  carries: Callable[[str], bool] | None = None, carried: frozenset[str] | None = None,
                  sources: Mapping[str, str] | None = None) -> None:
         self.carried = carried  # the kms: keys the action's requests carry (None: not filtered), for memo keys
-        self._raw = given or {}
-        self._sources = sources or {}
+        self._raw = given or _EMPTY  # (a context is made for every decision: no dict is made until needed)
+        self._sources = sources or _EMPTY
         self._carries = carries
         self._derive = derive  # (caller, key facts, now, key cache) to derive values from; None: derivation is off
         self._found: tuple[Mapping[str, ContextValue], ...] | None = None  # the derived tables, once made
         self._names: dict[str, str] | None = None  # lower-case key -> the given name (the last one wins)
-        self._converted: dict[str, ContextValue] = {}
+        self._converted: dict[str, ContextValue] | None = None
 
     def _tables(self) -> tuple[Mapping[str, ContextValue], ...]:
         """Derived and default values, first table first: the caller's, the key's (cached per key in
@@ -74,16 +74,14 @@ class Context:
         return found
 
     def _given_entry(self, name: str) -> ContextValue:
+        if self._converted is None:
+            self._converted = {}
         entry = self._converted.get(name)
         if entry is None:
-            entry = self._converted[name] = ContextValue(name, to_text_values(self._raw[name]), GIVEN, self._sources.get(name, ""))
+            raw = self._raw[name]
+            values = (raw,) if raw.__class__ is str else to_text_values(raw)
+            entry = self._converted[name] = ContextValue(name, values, GIVEN, self._sources.get(name, ""))
         return entry
-
-    def _given_name(self, lower: str) -> str | None:
-        names = self._names
-        if names is None:
-            names = self._names = {name.lower(): name for name in self._raw}
-        return names.get(lower)
 
     @property
     def given(self) -> tuple[ContextValue, ...]:
@@ -105,7 +103,10 @@ class Context:
             return None
         lower = key.lower()
         if self._raw:
-            name = self._given_name(lower)
+            names = self._names
+            if names is None:
+                names = self._names = {name.lower(): name for name in self._raw}
+            name = names.get(lower)
             if name is not None:
                 return self._given_entry(name)
         for table in self._tables():

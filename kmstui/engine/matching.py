@@ -2,18 +2,18 @@
 
 One rule, two outputs: :func:`match_core` decides (which principal entry, whether every condition
 holds, and what unknown context would change it), and the explaining path wraps its answer in
-:class:`StatementEvidence` with the entries and condition values a trace shows. The fast path
-(``decide``) uses the core's :class:`Applied` as it is.
+:class:`StatementEvidence` (:func:`evidence_of`) with the entries and condition values a trace
+shows. The fast path (``decide``) uses the core's :class:`Applied` as it is.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 from kmstui.engine.context import UNKNOWN, Context
 from kmstui.engine.trace import ConditionEvidence, StatementEvidence
 from kmstui.policy.conditions import Clause, ClauseResult, evaluate_clause
-from kmstui.policy.document import Policy, Statement
+from kmstui.policy.document import Statement
 from kmstui.policy.patterns import Variable, resolve_template, unprotect, wildcard_match
 from kmstui.policy.principals import Caller, excluded_by_not_principal, match_index
 
@@ -26,6 +26,9 @@ _NOT_PRINCIPAL_TEXT = {
     NOT_PRINCIPAL_ALLOW: "NotPrincipal does not list the caller (Allow with NotPrincipal, applied as written)",
     NOT_PRINCIPAL_BOUNDARY: "NotPrincipal cannot exempt a caller with a permissions boundary",
 }
+
+
+_NO_PRINCIPAL = (None, None)  # names_caller's answer for a statement without Principal (an identity policy's)
 
 
 class Applied:
@@ -45,40 +48,6 @@ class Applied:
         return f"{statement.source} statement {statement.index + 1}" + (f" {statement.sid!r}" if statement.sid else "")
 
 
-def applicable(policy: Policy, effect: str, action_lower: str, resource: str, caller: Caller,
-               context: Context, has_boundary: bool = False, explain: bool = True,
-               memo: dict[Any, Applied | None] | None = None) -> list:
-    """Statements of ``effect`` whose action, resource and principal match, with their conditions:
-    StatementEvidence when ``explain``, else the core's Applied.
-
-    ``has_boundary``: the caller has a permissions boundary attached, which decides Deny statements
-    with NotPrincipal (see match_core). ``memo`` (fast path only) remembers each statement's verdict
-    across requests that differ only in their action: the access matrix's row, where a statement
-    covering several columns is matched once (for each set of condition keys the actions carry).
-    """
-    found = []
-    if explain:
-        for statement in policy.candidates(action_lower, effect, caller):
-            applied = match_core(statement, resource, caller, context, has_boundary, True)
-            if applied is not None:
-                found.append(evidence_of(applied, action_lower, resource, context))
-    elif memo is not None:
-        carried = context.carried
-        for statement in policy.candidates(action_lower, effect, caller):
-            memo_key = (id(statement), resource, carried)
-            applied = memo.get(memo_key, memo)
-            if applied is memo:
-                applied = memo[memo_key] = match_core(statement, resource, caller, context, has_boundary, False)
-            if applied is not None:
-                found.append(applied)
-    else:
-        for statement in policy.candidates(action_lower, effect, caller):
-            applied = match_core(statement, resource, caller, context, has_boundary, False)
-            if applied is not None:
-                found.append(applied)
-    return found
-
-
 def match_core(statement: Statement, resource: str, caller: Caller, context: Context,
                has_boundary: bool = False, keep_results: bool = True) -> Applied | None:
     """The statement's verdict for a request whose action it covers, or None when resource or principal
@@ -91,15 +60,17 @@ def match_core(statement: Statement, resource: str, caller: Caller, context: Con
     if not statement.conditions:
         return Applied(statement, how, entry, True, () if keep_results else None, None)
     results: list[ClauseResult] = []
+    failing: list[ClauseResult] = []
     unknown_only = True
     for clause in statement.conditions:
         known, result = clause_result(clause, context)
         results.append(result)
-        if not result.matched and known:
-            unknown_only = False
-            if not keep_results:
-                break
-    failing = [r for r in results if not r.matched]
+        if not result.matched:
+            failing.append(result)
+            if known:
+                unknown_only = False
+                if not keep_results:
+                    break
     wants = None
     if failing and unknown_only:
         wants = "; ".join(f"{r.clause.key} {r.clause.operator_text} {', '.join(r.clause.values)}" for r in failing)
@@ -115,12 +86,12 @@ def names_caller(statement: Statement, resource: str, caller: Caller, context: C
     covers the resource ``*``), else :func:`_resource_entry`, which substitutes them."""
     compiled = statement._resource_set
     if compiled is not None:  # the compiled Resource list: asked of every candidate statement
-        if (compiled.any if resource == "*" else compiled.matches(resource)) == statement.not_resource:
+        if (compiled.any or (resource != "*" and compiled.matches(resource))) == statement.not_resource:
             return None
     elif statement.resources is not None and _resource_entry(statement, resource, context) is None:
         return None
     if statement.principal is None:
-        return None, None
+        return _NO_PRINCIPAL
     if statement.not_principal:
         # IAM user guide, "AWS JSON policy elements: NotPrincipal": a Deny with NotPrincipal always
         # denies an IAM principal that has a permissions boundary, whatever NotPrincipal lists.
@@ -139,19 +110,23 @@ def clause_result(clause: Clause, context: Context) -> tuple[bool, ClauseResult]
 
 
 def evidence_of(applied: Applied, action_lower: str, resource: str, context: Context) -> StatementEvidence:
-    """The trace's view of a match: the Action and Resource entries that matched and every condition."""
+    """The trace's view of a match; the Action and Resource entries that matched and every condition
+    are worked out only when the trace is shown (:func:`describe`)."""
+    return StatementEvidence(applied.statement, applied.how, applied.matched, applied.wants,
+                             partial(describe, applied, action_lower, resource, context))
+
+
+def describe(applied: Applied, action_lower: str, resource: str, context: Context) -> tuple[
+        str, str | None, str | None, tuple[ConditionEvidence, ...]]:
+    """(the Action entry, the Resource entry, the Principal entry and how it names the caller, each
+    condition with both sides) of a match, as a trace shows them."""
     statement = applied.statement
     if applied.how in _NOT_PRINCIPAL_TEXT:
         principal = _NOT_PRINCIPAL_TEXT[applied.how]
     else:
         principal = f"{applied.entry} ({applied.how})" if applied.how is not None else None
     conditions = tuple(_condition(result, context) for result in applied.results or ())
-    return StatementEvidence(
-        source=statement.source, policy_kind=statement.kind, index=statement.index, sid=statement.sid,
-        effect=statement.effect, action=_action_entry(statement, action_lower),
-        resource=_resource_entry(statement, resource, context), principal=principal, conditions=conditions,
-        matched=applied.matched, statement=statement, how=applied.how, wants=applied.wants,
-    )
+    return (_action_entry(statement, action_lower), _resource_entry(statement, resource, context), principal, conditions)
 
 
 def _condition(result: ClauseResult, context: Context) -> ConditionEvidence:

@@ -16,7 +16,7 @@ from typing import Any
 from kmstui.engine.context import Context, carrier
 from kmstui.engine.grants import check_grants
 from kmstui.engine.kms_rules import ALIAS_OPERATIONS, alias_rejection, key_type_rejection
-from kmstui.engine.matching import NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, applicable
+from kmstui.engine.matching import NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, evidence_of, match_core
 from kmstui.policy.document import KIND_LABELS, Policy
 from kmstui.engine.policy_set import PolicySet
 from kmstui.policy.principals import Caller, PrincipalError, match_index, parse_caller
@@ -141,8 +141,8 @@ class _PartEvaluation:
     and decides with exactly the same comparisons as the explaining path.
     """
 
-    __slots__ = ("part", "caller", "policies", "explain", "memo", "plan", "context", "action_lower", "steps",
-                 "key_policy", "cross_account", "if_known", "said", "resource", "has_boundary")
+    __slots__ = ("part", "caller", "policies", "explain", "memo", "plan", "context", "cross_account", "if_known",
+                 "steps", "said")
 
     def __init__(self, plan: _PartPlan, caller: Caller, policies: PolicySet, request: Request, now: datetime | None,
                  explain: bool = True, memo: dict[Any, Any] | None = None) -> None:
@@ -151,16 +151,15 @@ class _PartEvaluation:
         self.caller, self.policies = caller, policies
         self.explain, self.memo = explain, memo
         given = request.context
+        # The fast path makes no context when no policy that applies reads one (and no grant is checked).
         self.context = Context(given, (caller, plan.key_facts, now, policies.derived_by_key) if request.derive else None,
-                               plan.carries, plan.carried, getattr(given, "sources", None))
-        self.action_lower = plan.action_lower
-        self.resource = part.resource
-        self.steps: list[Step] = []
-        self.key_policy = plan.key_policy
+                               plan.carries, plan.carried, getattr(given, "sources", None)) if (
+            explain or plan.reads_context) else None
         self.cross_account = bool(caller.account and part.account and caller.account != part.account)
-        self.if_known: list[str] = []
-        self.said: tuple[str, str | None, tuple[Evidence, ...]] | None = None  # the decision's words (explaining)
-        self.has_boundary = policies.boundary is not None
+        self.if_known: list[str] | None = None  # "allowed if" notes, once there is one
+        if explain:  # the trace: its steps, and the decision's words (see explained)
+            self.steps: list[Step] = []
+            self.said: tuple[str, str | None, tuple[Evidence, ...]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
     def step(self, phase: str, check: str, outcome: str, explanation: str, evidence: tuple[Evidence, ...] = ()) -> None:
@@ -168,9 +167,36 @@ class _PartEvaluation:
         self.steps.append(Step(phase, check, outcome, explanation, evidence, self.part.name))
 
     def matches(self, policy: Policy, effect: str) -> list:
-        """StatementEvidence when explaining, the matcher's Applied on the fast path: the same rule."""
-        return applicable(policy, effect, self.action_lower, self.resource, self.caller, self.context,
-                          self.has_boundary, self.explain, self.memo)
+        """Statements of ``effect`` in ``policy`` whose action, resource and principal match, with their
+        conditions (the matcher's :func:`match_core`): StatementEvidence when explaining, its Applied on
+        the fast path. With a ``memo`` (fast path only) each statement's verdict is remembered across
+        requests that differ only in their action: the access matrix's row, where a statement covering
+        several columns is matched once (for each set of condition keys the actions carry)."""
+        plan, caller, context = self.plan, self.caller, self.context
+        resource, action_lower, has_boundary = plan.part.resource, plan.action_lower, plan.has_boundary
+        found = []
+        if self.explain:
+            for statement in policy.candidates(action_lower, effect, caller):
+                applied = match_core(statement, resource, caller, context, has_boundary, True)
+                if applied is not None:
+                    found.append(evidence_of(applied, action_lower, resource, context))
+            return found
+        memo = self.memo
+        if memo is None:
+            for statement in policy.candidates(action_lower, effect, caller):
+                applied = match_core(statement, resource, caller, context, has_boundary, False)
+                if applied is not None:
+                    found.append(applied)
+            return found
+        carried = plan.carried
+        for statement in policy.candidates(action_lower, effect, caller):
+            memo_key = (id(statement), resource, carried)
+            applied = memo.get(memo_key, memo)
+            if applied is memo:
+                applied = memo[memo_key] = match_core(statement, resource, caller, context, has_boundary, False)
+            if applied is not None:
+                found.append(applied)
+        return found
 
     def explained(self, explanation: str, suggestion: str | None = None, evidence: tuple[Evidence, ...] = ()) -> None:
         """What the trace says of the decision about to be made, and the advice (explaining path only)."""
@@ -179,13 +205,16 @@ class _PartEvaluation:
     def decide(self, result: str, decided_by: str, *, door: Any = None, deny_source: str | None = None,
                blocker: str | None = None) -> PartDecision:
         part = self.part
-        advice = None
-        if self.explain and self.said is not None:
-            explanation, advice, evidence = self.said
-            self.step("decision", "decision", "allow" if result == ALLOWED else "deny", explanation,
-                      evidence or ((door,) if door else ()))
+        advice, steps = None, ()
+        if self.explain:
+            if self.said is not None:
+                explanation, advice, evidence = self.said
+                self.step("decision", "decision", "allow" if result == ALLOWED else "deny", explanation,
+                          evidence or ((door,) if door else ()))
+            steps = tuple(self.steps)
+        if_known = self.if_known
         return PartDecision(part.name, part.action.name, part.resource, result, decided_by, deny_source, blocker, door,
-                            advice, tuple(dict.fromkeys(self.if_known)) if self.if_known else (), tuple(self.steps))
+                            advice, tuple(dict.fromkeys(if_known)) if if_known else (), steps)
 
     # -- the order ---------------------------------------------------------------------------
     def run(self) -> PartDecision:
@@ -196,7 +225,7 @@ class _PartEvaluation:
         """KMS's own refusals, after authorization: a reserved alias, a key type that cannot do the operation."""
         part = self.part
         refusal = self.plan.refusal
-        check = ("KMS accepts the request for this alias and key" if self.action_lower in ALIAS_OPERATIONS
+        check = ("KMS accepts the request for this alias and key" if self.plan.action_lower in ALIAS_OPERATIONS
                  else "KMS accepts the request for this key's type")
         if decision.result != ALLOWED:
             steps = decision.steps
@@ -204,8 +233,8 @@ class _PartEvaluation:
                 steps = steps[:-1] + (Step("kms-rule", check, "info", f"KMS would refuse it anyway: {refusal}.", (), part.name),
                                       steps[-1])
             return replace(decision, steps=steps, rejected=refusal, suggestion=None)  # no policy change would make it work
-        self.steps = list(decision.steps[:-1])
         if self.explain:
+            self.steps = list(decision.steps[:-1])
             self.step("kms-rule", check, "fail", f"The policies allow it ({decision.steps[-1].explanation.rstrip('.')}), "
                       f"but KMS refuses the request whatever the policies say: {refusal}.")
             self.explained(f"Rejected by KMS: {refusal}.",
@@ -404,36 +433,38 @@ class _PartEvaluation:
     # -- the doors --------------------------------------------------------------------------
     def doors(self) -> PartDecision:
         action = self.part.action.name
-        if self.key_policy is None:
+        if self.plan.key_policy is None:
             if self.explain:
                 self.step("key-policy", "the key policy allows", "fail",
                           "No key policy was given; every KMS key has exactly one and nothing allows use of a key "
                           "without it (grants aside).")
             key_allows: list[Any] = []
         else:
-            key_allows = self.matches(self.key_policy, "Allow")
-        direct, delegated, failed = [], [], []
+            key_allows = self.matches(self.plan.key_policy, "Allow")
+        direct = delegated = None  # the first statement that allows naming the caller, and the account
         for e in key_allows:
             if not e.matched:
-                self._note_unknown(e)
-                failed.append(e)
+                if e.wants:
+                    self._note_unknown(e)
             elif e.how == "account":
-                delegated.append(e)
-            else:
-                direct.append(e)
+                if delegated is None:
+                    delegated = e
+            elif direct is None:
+                direct = e
 
         # Door 1: the key policy names the principal.
-        door1 = self.door_one(direct, failed)
+        door1 = self.door_one(direct, key_allows)
         if door1.__class__ is PartDecision:
             return door1  # type: ignore[return-value]
         # Door 2: the key policy enables IAM policies for the account.
-        door2 = self.door_two(delegated, failed)
+        door2 = self.door_two(delegated, key_allows)
         if door2.__class__ is PartDecision:
             return door2  # type: ignore[return-value]
         # Door 3: grants.
-        door3 = self.door_three()
-        if door3 is not None:
-            return door3
+        if self.plan.grants:
+            door3 = self.door_three()
+            if door3 is not None:
+                return door3
         blocker: str = door2 or door1 or "key-policy"  # type: ignore[assignment]
         if self.explain:
             if blocker == "key-policy":
@@ -456,9 +487,10 @@ class _PartEvaluation:
         naming = self._statements_naming_caller()
         if naming:
             return f"add {action} to {naming[0].source} {naming[0].label}"
-        notes = list(self.if_known)
+        notes = self.if_known
+        self.if_known = list(notes) if notes is not None else None
         allows, _, _ = self.iam_side()
-        self.if_known[:] = notes  # asking for advice must not add "allowed if" notes the verdict did not find
+        self.if_known = notes  # asking for advice must not add "allowed if" notes the verdict did not find
         if allows and self.caller.kind not in ("root", "service"):
             return (f"the key policy does not enable IAM policies for {action}: add the statement that allows "
                     f"arn:aws:iam::{self.part.account}:root {action} (AWS's default \"Enable IAM User Permissions\"), "
@@ -469,22 +501,22 @@ class _PartEvaluation:
 
     def _statements_naming_caller(self) -> list:
         """Allow statements of the key policy whose Principal names the caller itself (any action)."""
-        if self.key_policy is None:
+        if self.plan.key_policy is None:
             return []
-        return [s for s in self.key_policy.statements
+        return [s for s in self.plan.key_policy.statements
                 if s.effect == "Allow" and s.principal is not None and not s.not_principal
                 and (m := match_index(s._principal_index, self.caller)) is not None and m[0] not in ("account", "any")]
 
-    def door_one(self, direct: list[Any], failed: list[Any]) -> PartDecision | str | None:
-        """Door 1 (the key policy names the principal): a decision, what blocks it, or None when closed."""
-        if not direct:
+    def door_one(self, hit: Any, key_allows: list[Any]) -> PartDecision | str | None:
+        """Door 1 (the key policy names the principal): a decision, what blocks it, or None when closed.
+        ``hit``: the first key policy statement that allows naming the caller itself, if any."""
+        if hit is None:
             if self.explain:
-                named = tuple(e for e in failed if e.how != "account")
+                named = tuple(e for e in key_allows if not e.matched and e.how != "account")
                 self.step("key-policy", "door 1: the key policy allows the principal", "fail",
                           f"No key policy statement allows {self.caller.principal_arn} {self.part.action.name}"
                           + (" (statements that name it have conditions that do not hold)." if named else "."), named)
             return None
-        hit = direct[0]
         how = hit.how
         if self.cross_account:
             allows, blocker, evidence = self.iam_side()
@@ -530,17 +562,17 @@ class _PartEvaluation:
                 NOT_PRINCIPAL_ALLOW: "its NotPrincipal does not exclude the caller (Allow with NotPrincipal, applied as written)",
                 "federated-user": "it names the federated user"}.get(how or "", "it names the principal")
 
-    def door_two(self, delegated: list[Any], failed: list[Any]) -> PartDecision | str | None:
-        """Door 2 (the key policy enables IAM policies): a decision, what blocks it, or None when closed."""
-        if not delegated:
+    def door_two(self, hit: Any, key_allows: list[Any]) -> PartDecision | str | None:
+        """Door 2 (the key policy enables IAM policies): a decision, what blocks it, or None when closed.
+        ``hit``: the first key policy statement that allows the caller's account, if any."""
+        if hit is None:
             if self.explain:
-                account_failed = tuple(e for e in failed if e.how == "account")
+                account_failed = tuple(e for e in key_allows if not e.matched and e.how == "account")
                 self.step("iam", "door 2: the key policy enables IAM policies for this action", "fail",
                           f"No key policy statement allows account {self.caller.account} {self.part.action.name}"
                           + (" (statements that do have conditions that do not hold)" if account_failed else "")
                           + ", so IAM policies that allow it have no effect on this key.", account_failed)
             return None
-        hit = delegated[0]
         allows, blocker, evidence = self.iam_side()
         if allows:
             if self.explain:
@@ -557,9 +589,7 @@ class _PartEvaluation:
         return blocker
 
     def door_three(self) -> PartDecision | None:
-        grants = self.policies.grants.get(self.part.key_arn) or ()
-        if not grants:
-            return None
+        grants = self.plan.grants
         operation = self.part.action.name.split(":", 1)[1]
         found = check_grants(grants, operation, self.part.key_arn or "", self.caller, self.context)
         hit = next((g for g in found if g.matched), None)
@@ -582,6 +612,8 @@ class _PartEvaluation:
     def _note_unknown(self, evidence: Any) -> None:
         """Remember a statement that failed only because a key had no value (for "allowed if …")."""
         if evidence.wants:
+            if self.if_known is None:
+                self.if_known = []
             self.if_known.append(f"{evidence.label} would allow it if {evidence.wants}")
 
 
@@ -592,7 +624,7 @@ class _PartPlan:
     so that a decision looks these up once."""
 
     __slots__ = ("part", "key_policy", "aws_managed", "action_lower", "rcps_apply", "applicable", "denying", "refusal",
-                 "key_facts", "guardrails", "carries", "carried")
+                 "key_facts", "guardrails", "carries", "carried", "grants", "has_boundary", "reads_context")
 
     def __init__(self, policies: PolicySet, part: Part, service: bool) -> None:
         self.part = part
@@ -608,6 +640,10 @@ class _PartPlan:
         self.key_facts = policies.key_facts(key_arn, part.account, part.alias_name)
         self.guardrails = bool(policies.rcps or policies.scps or policies.vpc_endpoint)
         self.carries, self.carried = carrier(part.action.name)
+        self.grants = (policies.grants.get(key_arn) or ()) if key_arn else ()
+        self.has_boundary = policies.boundary is not None
+        # Whether a decision reads the request context: a condition or policy variable, or a grant's constraints.
+        self.reads_context = bool(self.grants) or any(policy.condition_keys for _, policy in self.applicable)
 
 
 def _part_plan(policies: PolicySet, part: Part, caller: Caller) -> _PartPlan:

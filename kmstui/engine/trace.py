@@ -9,7 +9,7 @@ times as much to build, and a decision builds dozens.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 ALLOWED, EXPLICITLY_DENIED, IMPLICITLY_DENIED = "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"
 # Not one of AWS's authorization words: the policies allow, but KMS refuses the request for this key
@@ -30,23 +30,72 @@ class ConditionEvidence:
     note: str = ""
 
 
-@dataclass(slots=True)
 class StatementEvidence:
-    """A statement that applied (action, resource and principal matched), and its conditions."""
+    """A statement that applied (action, resource and principal matched), and its conditions.
 
-    source: str
-    policy_kind: str
-    index: int
-    sid: str | None
-    effect: str
-    action: str  # the Action entry that matched, or how NotAction let it through
-    resource: str | None  # the Resource entry that matched
-    principal: str | None  # the Principal entry that matched, and how
-    conditions: tuple[ConditionEvidence, ...]
-    matched: bool  # all conditions hold
-    statement: Any = field(default=None, repr=False, compare=False)  # the kmstui.policy.document.Statement
-    how: str | None = None  # how the Principal names the caller: user, role, account, any, not-principal, …
-    wants: str | None = None  # when only unknown context fails: "key Operator values; …"
+    What a trace shows of it (the Action and Resource entries that matched, how the Principal named
+    the caller, each condition with both sides) is worked out when first read, by ``describe``:
+    most decisions are never shown (batches, the access matrix, replay), and that text is most of
+    the cost of explaining a match.
+    """
+
+    __slots__ = ("statement", "how", "wants", "matched", "_describe", "_shown")
+
+    def __init__(self, statement: Any, how: str | None, matched: bool, wants: str | None,
+                 describe: Callable[[], tuple[str, str | None, str | None, tuple[ConditionEvidence, ...]]]) -> None:
+        self.statement = statement  # the kmstui.policy.document.Statement
+        self.how = how  # how the Principal names the caller: user, role, account, any, not-principal, …
+        self.matched = matched  # all conditions hold
+        self.wants = wants  # when only unknown context fails: "key Operator values; …"
+        self._describe = describe
+        self._shown: tuple[str, str | None, str | None, tuple[ConditionEvidence, ...]] | None = None
+
+    def __repr__(self) -> str:
+        return f"StatementEvidence({self.label!r}, matched={self.matched})"
+
+    def _entries(self) -> tuple[str, str | None, str | None, tuple[ConditionEvidence, ...]]:
+        if self._shown is None:
+            self._shown = self._describe()
+        return self._shown
+
+    @property
+    def action(self) -> str:
+        """The Action entry that matched, or how NotAction let it through."""
+        return self._entries()[0]
+
+    @property
+    def resource(self) -> str | None:
+        """The Resource entry that matched."""
+        return self._entries()[1]
+
+    @property
+    def principal(self) -> str | None:
+        """The Principal entry that matched, and how."""
+        return self._entries()[2]
+
+    @property
+    def conditions(self) -> tuple[ConditionEvidence, ...]:
+        return self._entries()[3]
+
+    @property
+    def source(self) -> str:
+        return self.statement.source
+
+    @property
+    def policy_kind(self) -> str:
+        return self.statement.kind
+
+    @property
+    def index(self) -> int:
+        return self.statement.index
+
+    @property
+    def sid(self) -> str | None:
+        return self.statement.sid
+
+    @property
+    def effect(self) -> str:
+        return self.statement.effect
 
     @property
     def lines(self) -> tuple[int, int] | None:
@@ -55,7 +104,8 @@ class StatementEvidence:
 
     @property
     def label(self) -> str:
-        return f"{self.source} statement {self.index + 1}" + (f" {self.sid!r}" if self.sid else "")
+        statement = self.statement
+        return f"{statement.source} statement {statement.index + 1}" + (f" {statement.sid!r}" if statement.sid else "")
 
     @property
     def where(self) -> str:

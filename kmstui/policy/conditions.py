@@ -64,13 +64,13 @@ class Clause:
     constant_values: tuple[Any, ...] | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.negated = self.operator in NEGATED
-        if any(isinstance(compiled, tuple) for compiled in self.compiled):  # a Template is a tuple
-            self.constant_values = None
-        elif self.operator in STRING or self.operator in ARN:
-            self.constant_values = self.values
-        else:
-            self.constant_values = self.compiled
+        operator = self.operator
+        self.negated = operator in NEGATED
+        for compiled in self.compiled:
+            if compiled.__class__ is tuple:  # a Template
+                self.constant_values = None
+                return
+        self.constant_values = self.values if operator in _TEXTUAL else self.compiled
 
 
 @dataclass(slots=True)
@@ -122,13 +122,16 @@ def compile_condition(block: Any, allow_variables: bool) -> tuple[Clause, ...]:
         if not isinstance(keys, dict):
             raise ConditionSyntaxError((operator_text,), f"{operator_text} must map condition keys to values")
         for key, raw in keys.items():
-            values = _values(raw, (operator_text, key))
-            compiled = tuple(_compile_value(operator, v, (operator_text, key), allow_variables) for v in values)
+            path = (operator_text, key)
+            values = _values(raw, path)
+            compiled = tuple([_compile_value(operator, v, path, allow_variables) for v in values])
             clauses.append(Clause(operator_text, operator, qualifier, if_exists, key, key.lower(), values, compiled))
     return tuple(clauses)
 
 
 def _values(raw: Any, path: tuple[str, ...]) -> tuple[str, ...]:
+    if raw.__class__ is str:  # the common case
+        return (raw,)
     items = raw if isinstance(raw, list) else [raw]  # an empty list is accepted by AWS: see evaluate_clause
     out = []
     for item in items:
@@ -144,13 +147,19 @@ def _values(raw: Any, path: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_TEXTUAL = frozenset(STRING + ARN)  # operators that compare text (and may hold policy variables)
+_NUMERIC, _DATE = frozenset(NUMERIC), frozenset(DATE)
+
+
 def _compile_value(operator: str, value: str, path: tuple[str, ...], allow_variables: bool) -> Any:
-    if operator in NUMERIC:
+    if operator in _TEXTUAL:  # the common case
+        return parse_template(value) if allow_variables else None
+    if operator in _NUMERIC:
         number = parse_number(value)
         if number is None:
             raise ConditionSyntaxError(path, f"{operator} needs numbers, not {value!r}")
         return number
-    if operator in DATE:
+    if operator in _DATE:
         moment = parse_date(value)
         if moment is None:
             raise ConditionSyntaxError(path, f"{operator} needs dates (ISO 8601 or epoch seconds), not {value!r}")
@@ -224,21 +233,32 @@ def evaluate_clause(clause: Clause, request_values: tuple[str, ...] | None, look
     constant = clause.constant_values
     policy_values, unresolved = (constant, ()) if constant is not None else _resolve_policy_values(clause, lookup)
     test = _TESTS[clause.operator]
-    base_negated = clause.negated
-
-    def value_matches(value: str) -> bool:
-        # a positive comparison of one request value against every policy value
-        return any(test(value, policy_value) for policy_value in policy_values)
-
-    if clause.qualifier == "ForAllValues":
-        matched = all((not value_matches(v)) if base_negated else value_matches(v) for v in request_values)
-    elif clause.qualifier == "ForAnyValue":
-        matched = any((not value_matches(v)) if base_negated else value_matches(v) for v in request_values)
+    # Each request value is compared positively with every policy value (plain loops: this runs for
+    # every condition of every decision); the operator's negation and the set qualifier then apply.
+    qualifier = clause.qualifier
+    if qualifier is None and test is _string_equals:  # the commonest condition: one look-up per request value
+        hit = request_values[0] in policy_values if len(request_values) == 1 else any(
+            value in policy_values for value in request_values)
+        matched = not hit if clause.negated else hit
+    elif qualifier is None:
+        hit = False
+        for value in request_values:
+            for policy_value in policy_values:
+                if test(value, policy_value):
+                    hit = True
+                    break
+            if hit:
+                break
+        matched = not hit if clause.negated else hit
     else:
-        hit = any(value_matches(v) for v in request_values)
-        matched = not hit if base_negated else hit
-    note = f"policy variable(s) without a value: {', '.join(unresolved)}" if unresolved else ""
-    return ClauseResult(clause, matched, request_values, note, unresolved)
+        hits = [any(test(value, policy_value) for policy_value in policy_values) for value in request_values]
+        if clause.negated:
+            hits = [not hit for hit in hits]
+        matched = all(hits) if qualifier == "ForAllValues" else any(hits)
+    if unresolved:
+        return ClauseResult(clause, matched, request_values, f"policy variable(s) without a value: {', '.join(unresolved)}",
+                            unresolved)
+    return ClauseResult(clause, matched, request_values)
 
 
 def _resolve_policy_values(clause: Clause, lookup: Lookup) -> tuple[list[Any], tuple[str, ...]]:

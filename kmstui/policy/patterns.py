@@ -109,7 +109,12 @@ class PatternSet:
 
     def matches(self, value: str) -> bool:
         """Whether any pattern matches ``value``, as :func:`wildcard_match` would for each."""
-        return self.any or value in self.exact or any(glob.matches(value) for glob in self.globs)
+        if self.any or value in self.exact:
+            return True
+        for glob in self.globs:
+            if glob.matches(value):
+                return True
+        return False
 
 
 def has_wildcard(pattern: str) -> bool:
