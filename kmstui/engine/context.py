@@ -68,7 +68,7 @@ class Context:
                         key_table = _table(key_values(key))
                         if key_cache is not None:
                             key_cache[cache_key] = key_table
-                found = (_caller_table(caller), key_table, _encryption_keys_table(self._raw),
+                found = (_CallerTable(caller), key_table, _encryption_keys_table(self._raw),
                          _time_table(int(now.timestamp()) if now else int(time.time())))
             self._found = found
         return found
@@ -122,7 +122,7 @@ class Context:
     def __iter__(self) -> Iterator[ContextValue]:
         merged: dict[str, ContextValue] = {}
         for table in reversed(self._tables()):
-            merged.update(table)
+            merged.update(table.whole() if isinstance(table, _CallerTable) else table)
         merged = {lower: entry for lower, entry in merged.items() if self._carries is None or self._carries(entry.name)}
         merged.update((entry.name.lower(), entry) for entry in self.given)
         return iter(sorted(merged.values(), key=lambda e: e.name.lower()))
@@ -198,9 +198,30 @@ def _encryption_keys_table(given: Mapping[str, Any] | None) -> Mapping[str, Cont
     return {"kms:encryptioncontextkeys": ContextValue("kms:EncryptionContextKeys", keys, DERIVED, "from the encryption context")}
 
 
-@lru_cache(maxsize=256)
-def _caller_table(caller: Caller) -> dict[str, ContextValue]:
-    return _table(caller_values(caller))
+class _CallerTable:
+    """What the caller's ARN derives, each key worked out when a condition first asks for it: an
+    access matrix meets thousands of callers once each, and its conditions read one or two keys."""
+
+    __slots__ = ("caller", "_made")
+
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
+        self._made: dict[str, ContextValue | None] | None = None
+
+    def get(self, lower: str) -> ContextValue | None:
+        derive = _CALLER_DERIVED.get(lower)
+        if derive is None:
+            return None
+        made = self._made
+        if made is None:
+            made = self._made = {}
+        elif lower in made:
+            return made[lower]
+        entry = made[lower] = derive(self.caller)
+        return entry
+
+    def whole(self) -> dict[str, ContextValue]:
+        return _table(caller_values(self.caller))
 
 
 @lru_cache(maxsize=64)
@@ -223,23 +244,32 @@ def carrier(action_name: str) -> tuple[Callable[[str], bool], frozenset[str]]:
     return carries, reference.carried_keys(action)
 
 
+_PRINCIPAL = "from the principal ARN"
+
+
+def _unless_service(name: str, value: Callable[[Caller], str]) -> Callable[[Caller], ContextValue | None]:
+    return lambda caller: None if caller.kind == "service" else ContextValue(name, (value(caller),), DERIVED, _PRINCIPAL)
+
+
+# What the principal ARN derives, by lower-case key: a value, or None where the caller has none.
+_CALLER_DERIVED: dict[str, Callable[[Caller], ContextValue | None]] = {
+    "aws:principalservicename": lambda caller: ContextValue("aws:PrincipalServiceName", (caller.arn,), DERIVED, _PRINCIPAL)
+    if caller.kind == "service" else None,
+    "aws:principalarn": _unless_service("aws:PrincipalArn", lambda caller: caller.principal_arn),
+    "aws:principalaccount": _unless_service("aws:PrincipalAccount", lambda caller: caller.account or ""),
+    "aws:principaltype": _unless_service("aws:PrincipalType", lambda caller: caller.principal_type),
+    "kms:calleraccount": _unless_service("kms:CallerAccount", lambda caller: caller.account or ""),
+    "aws:principalisawsservice": lambda caller: ContextValue(
+        "aws:PrincipalIsAWSService", ("true" if caller.kind == "service" else "false",), DERIVED, _PRINCIPAL),
+    "aws:username": lambda caller: ContextValue("aws:username", (caller.name,), DERIVED, _PRINCIPAL)
+    if caller.kind == "user" else None,
+}
+
+
 @lru_cache(maxsize=256)
 def caller_values(caller: Caller) -> tuple[ContextValue, ...]:
     """What the principal ARN says: aws:PrincipalArn, aws:PrincipalAccount, kms:CallerAccount, …"""
-    principal = "from the principal ARN"
-    if caller.kind == "service":
-        return (ContextValue("aws:PrincipalServiceName", (caller.arn,), DERIVED, principal),
-                ContextValue("aws:PrincipalIsAWSService", ("true",), DERIVED, principal))
-    found = [
-        ContextValue("aws:PrincipalArn", (caller.principal_arn,), DERIVED, principal),
-        ContextValue("aws:PrincipalAccount", (caller.account or "",), DERIVED, principal),
-        ContextValue("aws:PrincipalType", (caller.principal_type,), DERIVED, principal),
-        ContextValue("kms:CallerAccount", (caller.account or "",), DERIVED, principal),
-        ContextValue("aws:PrincipalIsAWSService", ("false",), DERIVED, principal),
-    ]
-    if caller.kind == "user":
-        found.append(ContextValue("aws:username", (caller.name,), DERIVED, principal))
-    return tuple(found)
+    return tuple(entry for entry in (derive(caller) for derive in _CALLER_DERIVED.values()) if entry is not None)
 
 
 def key_values(key: KeyFacts) -> Iterator[ContextValue]:

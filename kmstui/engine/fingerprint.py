@@ -80,11 +80,12 @@ class Fingerprints:
     """Fingerprints of requests against one snapshot; keeps each statement's shape as a small number."""
 
     def __init__(self) -> None:
-        self._shapes: dict[int, tuple[Statement, int]] = {}  # id → (the statement, kept alive; its shape)
+        self._infos: dict[int, _Statement] = {}  # id → what is known of the statement (which keeps it alive)
         self._numbers: dict[tuple, int] = {}
         self._plain: dict[tuple[tuple[str, ...], Any], bool] = {}
-        self._plain_statements: dict[tuple[int, str], tuple | None] = {}
-        self._clauses: dict[tuple[int, Any], tuple] = {}  # (id of a clause kept alive by _shapes, value) → outcome
+        self._clauses: dict[tuple[int, Any], tuple] = {}  # (id of a clause kept alive by _infos, value) → outcome
+        self._policies: dict[tuple[int, str], tuple] = {}  # (id of a policy's origin, resource) → its entries
+        self._kept: list[Policy] = []
 
     def of(self, request: Request, actions: Sequence[str], policies: PolicySet, now: datetime) -> Hashable | None:
         """Equal for two requests on the same key exactly when the order cannot tell them apart for any
@@ -102,37 +103,71 @@ class Fingerprints:
                                 policies.derived_by_key)
         has_boundary = policies.boundary is not None
         applied = []
+        infos = self._infos
         for label, policy in _every_policy(policies, resource):
             if policy is None:
                 applied.append((label, None))
                 continue
+            if policy.kind in _NO_PRINCIPAL_KINDS and not policy.condition_keys:
+                # No Principal, condition or variable: its entries depend on the resource alone, and are the
+                # same for every name of the policy (a managed policy attached to many principals).
+                entries = self._policies.get((id(policy.origin), resource))
+                if entries is None:
+                    entries = self._entries(policy, resource, caller, context)
+                    self._policies[(id(policy.origin), resource)] = entries
+                    self._kept.append(policy.origin)  # (so that its id is not reused)
+                applied.append((label, entries))
+                continue
             found = []
+            learned = policy.origin.statements  # a policy under another name shares what is learned of its statements
             for statement in policy.for_caller(caller):
-                if statement.principal is None and not statement.conditions and not statement._resource_templates:
-                    entry = self._plain_statement(statement, resource, caller, context)  # reads nothing of the caller
-                    if entry is not None:
-                        found.append(entry)
+                known = learned[statement.index]
+                info = infos.get(id(known))
+                if info is None:
+                    info = self._learn(known)
+                if info.plain:  # no Principal, conditions or variables: reads nothing of the caller
+                    covers = info.covers.get(resource)
+                    if covers is None:
+                        covers = info.covers[resource] = names_caller(statement, resource, caller, context) is not None
+                    if covers:
+                        found.append(info.plain_entry)
+                    continue
+                if not info.templates:  # names_caller reads the context only to substitute variables
+                    named = names_caller(statement, resource, caller, context, has_boundary)
+                    if named is not None:
+                        found.append((info.shape, named[0], (), tuple(
+                            [_clause(clause, context, self._clauses) for clause in statement.conditions])))
                     continue
                 seen = _Reads(context)
                 named = names_caller(statement, resource, caller, seen, has_boundary)  # type: ignore[arg-type]
                 if named is not None:
-                    found.append((self._shape(statement), named[0], _raw(seen) if statement._resource_templates else (),
-                                  tuple(_clause(clause, context, self._clauses) for clause in statement.conditions)))
-                elif statement._resource_templates:  # a variable an action may not carry could make it apply
-                    found.append((self._shape(statement), "resource", _raw(seen)))
+                    found.append((info.shape, named[0], _raw(seen), tuple(
+                        [_clause(clause, context, self._clauses) for clause in statement.conditions])))
+                else:  # a variable an action may not carry could make it apply
+                    found.append((info.shape, "resource", _raw(seen)))
             applied.append((label, tuple(found)))
         grants = tuple(grant_names_caller(g, caller) for g in policies.grants.get(resource) or ())
         cross_account = bool(caller.account and caller.account != account)
         return (caller.kind, cross_account, tuple(applied), grants)
 
-    def _plain_statement(self, statement: Statement, resource: str, caller: Caller, context: Context) -> tuple | None:
-        """The entry of a statement without Principal, conditions or variables: the same for every caller."""
-        key = (id(statement), resource)
-        if key not in self._plain_statements:
-            shape = self._shape(statement)  # (which also keeps the statement alive, so its id is not reused)
-            covers = names_caller(statement, resource, caller, context) is not None  # Resource only
-            self._plain_statements[key] = (shape, None, (), ()) if covers else None
-        return self._plain_statements[key]
+    def _entries(self, policy: Policy, resource: str, caller: Caller, context: Context) -> tuple:
+        """The entries of a policy without Principal, conditions or variables: its statements that cover the resource."""
+        found = []
+        for statement in policy.origin.statements:
+            info = self._infos.get(id(statement)) or self._learn(statement)
+            if names_caller(statement, resource, caller, context) is not None:  # the Resource alone decides
+                found.append(info.plain_entry)
+        return tuple(found)
+
+    def _learn(self, statement: Statement) -> _Statement:
+        """What the fingerprint keeps of a statement, the first time it meets it (kept alive here, so
+        its id is not reused): what the order reads of it once it applies (effect, actions,
+        conditions) as a small number, and whether it is plain (no Principal, conditions or variables)."""
+        shape = (statement.effect, statement.not_action, statement.actions, statement.version,
+                 tuple((c.operator_text, c.key_lower, c.values) for c in statement.conditions))
+        number = self._numbers.setdefault(shape, len(self._numbers))
+        info = self._infos[id(statement)] = _Statement(statement, number)
+        return info
 
     def _plain_key_actions(self, actions: tuple[str, ...], resource: Any) -> bool:
         """Whether every action is authorized on the key alone (one part, the key named by its ARN)."""
@@ -142,14 +177,22 @@ class Fingerprints:
                 simple_key_part(a, resource) is not None for a in actions)
         return found
 
-    def _shape(self, statement: Statement) -> int:
-        """What the order reads of a statement once it applies: effect, actions, conditions."""
-        known = self._shapes.get(id(statement))
-        if known is None:
-            shape = (statement.effect, statement.not_action, statement.actions, statement.version,
-                     tuple((c.operator_text, c.key_lower, c.values) for c in statement.conditions))
-            known = self._shapes[id(statement)] = (statement, self._numbers.setdefault(shape, len(self._numbers)))
-        return known[1]
+
+class _Statement:
+    """A statement as the fingerprint knows it (see Fingerprints._learn)."""
+
+    __slots__ = ("statement", "shape", "templates", "plain", "plain_entry", "covers")
+
+    def __init__(self, statement: Statement, shape: int) -> None:
+        self.statement = statement
+        self.shape = shape
+        self.templates = bool(statement._resource_templates)
+        self.plain = statement.principal is None and not statement.conditions and not self.templates
+        self.plain_entry = (shape, None, (), ())
+        self.covers: dict[str, bool] = {}  # by resource: whether its Resource covers it
+
+
+_NO_PRINCIPAL_KINDS = frozenset({"identity", "boundary", "session", "scp"})  # policies whose statements have no Principal
 
 
 def _every_policy(policies: PolicySet, key_arn: str) -> Iterator[tuple[Any, Policy | None]]:

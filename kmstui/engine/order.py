@@ -617,30 +617,50 @@ class _PartEvaluation:
             self.if_known.append(f"{evidence.label} would allow it if {evidence.wants}")
 
 
-class _PartPlan:
-    """What the order needs of a part that no request changes: the part, the key's policy, whether AWS
-    manages it, which policies apply and which of them deny the action, the guardrails, the context
-    keys the action carries, KMS's refusal. Made once per PolicySet for each part and kind of caller,
-    so that a decision looks these up once."""
+class _KeySide:
+    """What the order needs of a part that only the key side decides (the same for every principal):
+    the key's policy, whether AWS manages it, the key's facts, its grants, the context keys the action
+    carries, KMS's refusal. Made once per key side (PolicySet.derived_by_key, which the access
+    matrix's row PolicySets share)."""
 
-    __slots__ = ("part", "key_policy", "aws_managed", "action_lower", "rcps_apply", "applicable", "denying", "refusal",
-                 "key_facts", "guardrails", "carries", "carried", "grants", "has_boundary", "reads_context")
+    __slots__ = ("key_policy", "aws_managed", "rcps_apply", "refusal", "key_facts", "carries", "carried", "grants",
+                 "key_guardrails")
 
-    def __init__(self, policies: PolicySet, part: Part, service: bool) -> None:
-        self.part = part
+    def __init__(self, policies: PolicySet, part: Part, action_lower: str) -> None:
         key_arn = part.key_arn
-        self.action_lower = action_lower = part.action.name.lower()
         self.key_policy: Policy | None = policies.key_policies.get(key_arn) if key_arn else None
         metadata = policies.key_metadata.get(key_arn) if key_arn else None
         self.aws_managed = bool(metadata and str(metadata.get("KeyManager", "")).upper() == "AWS")
         self.rcps_apply = bool(policies.rcps) and not self.aws_managed and action_lower != "kms:retiregrant"
-        self.applicable = _applicable_policies(policies, self.key_policy, service, self.rcps_apply)
-        self.denying = [(kind, policy) for kind, policy in self.applicable if policy.statements_for(action_lower, "Deny")]
         self.refusal = _refusal(part, action_lower, metadata)
         self.key_facts = policies.key_facts(key_arn, part.account, part.alias_name)
-        self.guardrails = bool(policies.rcps or policies.scps or policies.vpc_endpoint)
         self.carries, self.carried = carrier(part.action.name)
         self.grants = (policies.grants.get(key_arn) or ()) if key_arn else ()
+        self.key_guardrails = bool(policies.rcps or policies.vpc_endpoint)
+
+
+class _PartPlan:
+    """What the order needs of a part that no request changes: the part and its key side (see
+    _KeySide), which policies apply and which of them deny the action, whether guardrails apply,
+    whether a decision reads the request context. Made once per PolicySet for each part and kind of
+    caller, so that a decision looks these up once."""
+
+    __slots__ = ("part", "action_lower", "key_policy", "aws_managed", "rcps_apply", "refusal", "key_facts", "carries",
+                 "carried", "grants", "applicable", "denying", "guardrails", "has_boundary", "reads_context")
+
+    def __init__(self, policies: PolicySet, part: Part, service: bool) -> None:
+        self.part = part
+        self.action_lower = action_lower = part.action.name.lower()
+        side_key = ("key-side", part.resource, part.action.name, part.name, part.alias_name, part.account)
+        side = policies.derived_by_key.get(side_key)
+        if side is None:
+            side = policies.derived_by_key[side_key] = _KeySide(policies, part, action_lower)
+        self.key_policy, self.aws_managed, self.rcps_apply = side.key_policy, side.aws_managed, side.rcps_apply
+        self.refusal, self.key_facts, self.grants = side.refusal, side.key_facts, side.grants
+        self.carries, self.carried = side.carries, side.carried
+        self.applicable = _applicable_policies(policies, self.key_policy, service, self.rcps_apply)
+        self.denying = [(kind, policy) for kind, policy in self.applicable if policy.statements_for(action_lower, "Deny")]
+        self.guardrails = side.key_guardrails or bool(policies.scps)
         self.has_boundary = policies.boundary is not None
         # Whether a decision reads the request context: a condition or policy variable, or a grant's constraints.
         self.reads_context = bool(self.grants) or any(policy.condition_keys for _, policy in self.applicable)
@@ -648,10 +668,10 @@ class _PartPlan:
 
 def _part_plan(policies: PolicySet, part: Part, caller: Caller) -> _PartPlan:
     service = caller.kind == "service"
-    cache_key = ("plan", part.resource, part.action.name, part.name, part.alias_name, part.account, service)
-    found = policies.derived_by_key.get(cache_key)
+    cache_key = (part.resource, part.action.name, part.name, part.alias_name, part.account, service)
+    found = policies.plans.get(cache_key)
     if found is None:
-        found = policies.derived_by_key[cache_key] = _PartPlan(policies, part, service)
+        found = policies.plans[cache_key] = _PartPlan(policies, part, service)
     return found
 
 

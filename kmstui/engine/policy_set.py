@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -90,23 +89,25 @@ class PolicySet:
         self.aliases: tuple[dict[str, Any], ...] | None = parse_aliases(aliases) if aliases is not None else None
         # Data that could not be loaded and may matter (a source says so); every trace repeats it.
         self.missing: tuple[str, ...] = tuple(missing)
-        # What each key's facts derive for the request context, and each part's plan (kmstui.engine.order),
-        # filled by evaluations as they go.
+        # What the key side alone decides, filled by evaluations as they go: each key's facts and what they
+        # derive for the request context, each part's key-side plan (kmstui.engine.order). Shared by the
+        # PolicySets with_principal makes, which have the same key side.
         self.derived_by_key: dict[Any, Any] = {}
         # What each request resolves to against these policies (caller, parts, each part's plan), by
-        # (principal, action, resources, resource account): kmstui.engine.order.
+        # (principal, action, resources, resource account), and each part's plan: kmstui.engine.order.
         self.prepared: dict[Any, Any] = {}
+        self.plans: dict[Any, Any] = {}
 
     def with_principal(self, identity: Iterable[Any] = (), boundary: Any = None, session: Any = None,
                        scps: Sequence[Sequence[Any]] = (), missing: Iterable[str] = ()) -> PolicySet:
         """The same key side (key policies, grants, key facts, RCPs, VPC endpoint policies), already
         checked, with another principal's policies: the access matrix needs one PolicySet per row."""
-        other = copy.copy(self)
+        other = PolicySet.__new__(PolicySet)
+        other.__dict__.update(self.__dict__)
         other._set_principal_side(identity, boundary, session, scps)
         other.missing = tuple(missing)
-        # What the key's facts derive stays; which policies apply depends on the principal's.
-        other.derived_by_key = {k: v for k, v in self.derived_by_key.items() if k[0] != "plan"}
-        other.prepared = {}
+        # What the key side derives is shared (the same dict); which policies apply depends on the principal's.
+        other.prepared, other.plans = {}, {}
         return other
 
     def _set_principal_side(self, identity: Iterable[Any], boundary: Any, session: Any, scps: Sequence[Sequence[Any]]) -> None:

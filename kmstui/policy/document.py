@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -29,7 +29,8 @@ KIND_LABELS = {"identity": "identity policy", "key_policy": "key policy", "bound
 RESOURCE_POLICY_KINDS = frozenset({"key_policy", "vpc_endpoint", "rcp"})
 VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP = {"Version", "Id", "Statement"}
-_ELEMENTS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+_ELEMENTS = frozenset({"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+                       "Condition"})
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _IAM_SID_KINDS = frozenset({"identity", "boundary", "session"})
 _IAM_SID = re.compile(r"^[A-Za-z0-9]*$")
@@ -96,6 +97,13 @@ class Statement:
         lines = f", lines {self.lines[0]}-{self.lines[1]}" if self.lines else ""
         return f"{self.source} {self.label}{lines}"
 
+    def renamed(self, source: str) -> Statement:
+        """The same statement under another policy name (cheaper than dataclasses.replace)."""
+        return Statement(source, self.kind, self.index, self.sid, self.effect, self.actions, self.not_action, self.resources,
+                         self.not_resource, self.principal, self.not_principal, self.conditions, self.version,
+                         self._locations, self._exact_actions, self._action_patterns, self._resource_templates,
+                         self._principal_index, self._resource_set)
+
     def action_matches(self, action_lower: str) -> bool:
         listed = action_lower in self._exact_actions or any(p.matches(action_lower) for p in self._action_patterns)
         return not listed if self.not_action else listed
@@ -107,12 +115,16 @@ class Statement:
 class Policy:
     """A parsed policy: its statements in order, indexed by action on first use."""
 
-    def __init__(self, source: str, kind: str, version: str | None, statements: tuple[Statement, ...], text: str | None) -> None:
+    def __init__(self, source: str, kind: str, version: str | None, statements: tuple[Statement, ...], text: str | None,
+                 origin: Policy | None = None) -> None:
         self.source = source
         self.kind = kind
         self.version = version
         self.statements = statements
         self.text = text
+        # The policy as parsed, when this is it under another name (named): the same statements, so what
+        # depends only on them (the access matrix's fingerprints) is worked out once for every name.
+        self.origin: Policy = origin if origin is not None else self
         self._by_action: dict[tuple[str, str | None], tuple[Statement, ...]] = {}
         self._by_principal: dict[tuple[str, str | None], _PrincipalStatements] = {}
         self._classes: dict[tuple[str, ...], tuple[int, ...]] = {}
@@ -122,8 +134,8 @@ class Policy:
 
     def named(self, source: str) -> Policy:
         """This policy under another name (its statements' labels say where they come from), unparsed again."""
-        statements = tuple(replace(statement, source=source) for statement in self.statements)
-        return Policy(source, self.kind, self.version, statements, self.text)
+        statements = tuple([statement.renamed(source) for statement in self.statements])
+        return Policy(source, self.kind, self.version, statements, self.text, self.origin)
 
     def statements_for(self, action_lower: str, effect: str | None = None) -> tuple[Statement, ...]:
         """The statements (of ``effect``, when given) whose Action/NotAction covers the action
@@ -189,6 +201,8 @@ class Policy:
     def condition_keys(self) -> frozenset[str]:
         """Every context key the policy's statements read (lower case): each condition's key and each
         policy variable in a condition value or a Resource (``${kms:CallerAccount}`` reads a key too)."""
+        if self.origin is not self:  # the same statements under another name
+            return self.origin.condition_keys
         keys = set()
         for statement in self.statements:
             for clause in statement.conditions:
@@ -380,9 +394,9 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
         location = locations.statement(index)
         return_line = (location.start if location else None) or locations.top_keys.get("Statement", 1)
         raise PolicyError(source, return_line, f"Statement[{index}]", f"each statement must be an object, not {_type_name(raw)}")
-    for key in raw:
-        if key not in _ELEMENTS:
-            raise fail(key, f"unknown statement element {key!r}{_did_you_mean(key, _ELEMENTS)}", key)
+    if not _ELEMENTS.issuperset(raw):
+        key = next(key for key in raw if key not in _ELEMENTS)
+        raise fail(key, f"unknown statement element {key!r}{_did_you_mean(key, _ELEMENTS)}", key)
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
         raise fail("Sid", f"must be a string, not {_type_name(sid)}", "Sid")
@@ -468,6 +482,8 @@ def _one_of(raw: dict[str, Any], positive: str, negative: str, fail: Any, requir
 
 
 def _strings(value: Any, element: str, fail: Any, allow_empty: bool = False) -> tuple[str, ...]:
+    if value.__class__ is str and value.strip():  # the common case: one string
+        return (value,)
     items = value if isinstance(value, list) else [value]
     if isinstance(value, list) and not value and not allow_empty:
         raise fail(element, "must not be an empty list", element)

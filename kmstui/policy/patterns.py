@@ -104,8 +104,14 @@ class PatternSet:
 
     def __init__(self, patterns: tuple[str, ...]) -> None:
         self.any = "*" in patterns
-        self.exact = frozenset(p for p in patterns if not has_wildcard(p))
-        self.globs = tuple(compile_glob(p) for p in patterns if p != "*" and has_wildcard(p))
+        exact, globs = [], []
+        for pattern in patterns:
+            if not has_wildcard(pattern):
+                exact.append(pattern)
+            elif pattern != "*":
+                globs.append(compile_glob(pattern))
+        self.exact = frozenset(exact)
+        self.globs = tuple(globs)
 
     def matches(self, value: str) -> bool:
         """Whether any pattern matches ``value``, as :func:`wildcard_match` would for each."""

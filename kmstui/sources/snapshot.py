@@ -233,11 +233,11 @@ class Snapshot:
         A policy that does not parse is an error naming the snapshot file and ``where()``, its JSON
         path in it (``snap.json: keys[3].policy, line 4, Statement[0].Effect: …``).
         """
-        from kmstui.policy.document import PolicyError, parse_policy
-
         cache = self.__dict__.setdefault("_parse_cache", {})
         found = cache.get((kind, source, text))
         if found is None:
+            from kmstui.policy.document import PolicyError, parse_policy  # (only on a miss: asked for every row of a matrix)
+
             same_text = cache.get((kind, None, text))  # a managed policy attached to many: parsed once, named for each
             if same_text is not None:
                 found = cache[(kind, source, text)] = same_text.named(source)
