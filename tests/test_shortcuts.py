@@ -1,0 +1,123 @@
+"""The shortcuts the fast engine takes, each held to the plain form it replaces.
+
+Parsing checks a key policy's characters as bytes when the text is ASCII, and account ids without a
+regular expression; the request context works out the caller's values one key at a time; a policy
+under another name (``Policy.named``) shares what is learned of its statements; StatementEvidence
+works out what a trace shows of a match when first read; a matrix fill collects garbage less often.
+Each test compares the shortcut with the slower form on inputs it did not choose (hypothesis), or
+checks that what is shared gives the same answers as what is not.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from kmstui import PolicySet, Request, decide, evaluate
+from kmstui.engine.context import Context, caller_values
+from kmstui.engine.matching import describe
+from kmstui.policy.document import _KEY_POLICY_REFUSED, _refused_in_text, parse_policy
+from kmstui.policy.principals import normalize_aws_principal, parse_caller
+
+from test_corpus import NOW
+
+KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+_ACCOUNT = re.compile(r"^\d{12}$")  # what normalize_aws_principal tested with before
+
+# Text near the edges of what PutKeyPolicy takes: controls, DEL, Latin-1, and beyond.
+edge_text = st.text(alphabet=st.sampled_from(["a", " ", "\t", "\n", "\r", "\x00", "\x1f", "\x7f", "\x80", "\x9f",
+                                              "\xa0", "é", "\xff", "\u0100", "\u2603", "~", '"', "\\"]), max_size=40)
+
+
+@given(edge_text)
+def test_refused_characters_found_as_bytes_and_as_a_pattern_agree(text: str) -> None:
+    assert _refused_in_text(text) == (_KEY_POLICY_REFUSED.search(text) is not None)
+
+
+@example("11112222333²")  # a digit that is not a decimal digit: not an account id
+@example(" ١١١١٢٢٢٢٣٣٣٣\n")  # Arabic-Indic decimal digits: \\d takes them
+@given(st.one_of(st.text(alphabet="0123456789", min_size=11, max_size=13),
+                 st.text(alphabet=st.sampled_from(["1", "٣", "۲", " ", "\n", "a", "１", "²"]), max_size=14)))
+def test_account_ids_found_without_a_pattern_as_with_one(text: str) -> None:
+    stripped = text.strip()
+    expected = f"arn:aws:iam::{stripped}:root" if _ACCOUNT.match(stripped) else stripped
+    assert normalize_aws_principal(text) == expected
+
+
+CALLERS = ["arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:role/App",
+           "arn:aws:sts::111122223333:assumed-role/App/session", "arn:aws:iam::111122223333:root",
+           "arn:aws:sts::111122223333:federated-user/bob", "s3.amazonaws.com"]
+
+
+def test_the_callers_values_one_key_at_a_time_equal_the_whole_table() -> None:
+    for text in CALLERS:
+        caller = parse_caller(text)
+        whole = {entry.name.lower(): entry for entry in caller_values(caller)}
+        context = Context(None, (caller, None, NOW, None))
+        for key in ("aws:PrincipalArn", "aws:principalaccount", "AWS:PrincipalType", "kms:CallerAccount",
+                    "aws:PrincipalIsAWSService", "aws:username", "aws:PrincipalServiceName", "aws:PrincipalTag/x"):
+            found = context.get(key)
+            expected = whole.get(key.lower())
+            assert (found.name, found.values, found.provenance) == (expected.name, expected.values, expected.provenance) \
+                if expected is not None else found is None, (text, key)
+        assert {entry.name for entry in context} >= {entry.name for entry in caller_values(caller)}
+
+
+MANAGED = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*",
+     "Condition": {"StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}},
+    {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": KEY,
+     "Condition": {"StringLike": {"aws:PrincipalArn": "*/blocked*"}}},
+]})
+KEY_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}
+
+
+def test_a_policy_under_another_name_decides_as_the_policy_parsed_again() -> None:
+    origin = parse_policy(MANAGED, "identity", "managed policy shared")
+    named = origin.named("user blocked-1 managed policy shared")
+    again = parse_policy(MANAGED, "identity", "user blocked-1 managed policy shared")
+    assert named.origin is origin and again.origin is again
+    assert named.condition_keys == again.condition_keys == origin.condition_keys
+    assert [s.source for s in named.statements] == [s.source for s in again.statements]
+    for principal in ("arn:aws:iam::111122223333:user/blocked-1", "arn:aws:iam::111122223333:user/open-1"):
+        for action in ("kms:Decrypt", "kms:Encrypt"):
+            for context in ({}, {"kms:ViaService": "s3.us-west-2.amazonaws.com"}):
+                request = Request(principal, action, KEY, context=context)
+                shared, fresh = PolicySet(KEY_POLICY, identity=[named]), PolicySet(KEY_POLICY, identity=[again])
+                told, plain = evaluate(request, shared, now=NOW), evaluate(request, fresh, now=NOW)
+                assert (told.result, told.decided_by, told.summary) == (plain.result, plain.decided_by, plain.summary)
+                assert decide(request, shared, now=NOW).result == plain.result
+
+
+def test_evidence_shows_what_describing_the_match_says() -> None:
+    request = Request("arn:aws:iam::111122223333:user/alice", "kms:Decrypt", KEY,
+                      context={"kms:ViaService": "s3.us-west-2.amazonaws.com"})
+    decision = evaluate(request, PolicySet(KEY_POLICY, identity=[MANAGED]), now=NOW)
+    shown = [e for step in decision.trace.steps for e in step.evidence if hasattr(e, "conditions")]
+    assert shown, "the trace shows statement evidence"
+    for evidence in shown:
+        action, resource, principal, conditions = evidence._describe()
+        assert (evidence.action, evidence.resource, evidence.principal) == (action, resource, principal)
+        assert [(c.key, c.request_values, c.result) for c in evidence.conditions] == \
+            [(c.key, c.request_values, c.result) for c in conditions]
+    identity = next(e for e in shown if e.policy_kind == "identity")
+    assert identity.conditions[0].key == "kms:ViaService" and identity.conditions[0].result is True
+
+
+def test_a_matrix_fill_collects_less_often_and_puts_the_threshold_back() -> None:
+    from kmstui.analysis import matrix as matrix_module
+    from kmstui.sources.demo import load_demo
+
+    before = gc.get_threshold()
+    seen = []
+    snapshot = load_demo()
+    planned = matrix_module.plan_key_matrix(snapshot, snapshot.keys[0].arn)
+    matrix_module.fill(planned, progress=lambda done, total: seen.append(gc.get_threshold()))
+    assert gc.get_threshold() == before
+    assert seen and all(threshold[0] >= 20_000 for threshold in seen)
+    assert planned.complete
