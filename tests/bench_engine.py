@@ -71,9 +71,9 @@ def runs(count: int, work) -> tuple[float, float]:
     return timings[0], timings[len(timings) // 2]
 
 
-def kmstui_timings(requests: list[Request], texts: list[dict]) -> dict[str, list[float]]:
-    """Per decision (min, median of 3 runs) on both paths, pre-parsed and from JSON text; questions that
-    cannot be decided are left out. bench_peer.py uses it too, beside the peer's figures."""
+def kmstui_timings(requests: list[Request], texts: list[dict], count: int = 3) -> dict[str, list[float]]:
+    """Per decision (min, median of ``count`` runs) on both paths, pre-parsed and from JSON text; questions
+    that cannot be decided are left out. bench_peer.py uses it too, beside the peer's figures."""
     pairs, kept = [], []
     for request, text in zip(requests, texts):
         policies = PolicySet(**text)
@@ -97,10 +97,10 @@ def kmstui_timings(requests: list[Request], texts: list[dict]) -> dict[str, list
         return work
 
     n = len(pairs)
-    return {"count": [n], "explaining": [t / n for t in runs(3, every(evaluate))],
-            "fast": [t / n for t in runs(3, every(decide))],
-            "parse_explain": [t / n for t in runs(3, parsed(evaluate))],
-            "parse_fast": [t / n for t in runs(3, parsed(decide))]}
+    return {"count": [n], "explaining": [t / n for t in runs(count, every(evaluate))],
+            "fast": [t / n for t in runs(count, every(decide))],
+            "parse_explain": [t / n for t in runs(count, parsed(evaluate))],
+            "parse_fast": [t / n for t in runs(count, parsed(decide))]}
 
 
 def main() -> None:

@@ -5,8 +5,10 @@
 In one run, on the golden scenarios iam-simulate can express, per decision: kmstui's fast path
 (decide) and explaining path (evaluate) with policies pre-parsed, against the core engine of
 `@cloud-copilot/iam-simulate` (Node) with policies loaded beforehand; and parse + evaluate from JSON
-text, against iam-simulate's `runSimulation`. Each figure is the min and median of 3 runs, each run
-the best of 5 sweeps over the scenarios; the ratios compare figures of the same run.
+text, against iam-simulate's `runSimulation`. Three rounds, each timing the peer (a new node process)
+and then kmstui, every figure the best of 5 sweeps over the scenarios: each figure is the min and
+median over the rounds, and each ratio compares the two engines within a round (worst round and
+median), so that a shared machine's drifting speed weighs on both sides of a ratio alike.
 
 The peer is installed, pinned, with `npm install --prefix` into $XDG_CACHE_HOME/kmstui-bench/peer
 (~/.cache/kmstui-bench/peer); it is not part of this repository (AGPL-3.0) and is only called by
@@ -142,8 +144,7 @@ def us(pair: list[float]) -> str:
     return f"min {pair[0] * 1e6:.1f} µs, median {pair[1] * 1e6:.1f} µs"
 
 
-def ratio(slow: list[float], fast: list[float]) -> str:
-    return f"{slow[0] / fast[0]:.1f}× (min), {slow[1] / fast[1]:.1f}× (median)"
+ROUNDS = 3
 
 
 def main() -> None:
@@ -159,19 +160,10 @@ def main() -> None:
     print(f"scenarios: {len(translated)} of {len(SCENARIOS)} translated for iam-simulate; left out: {reasons}")
 
     peer = install_peer()
-    outcome = None
-    if peer is not None:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "scenarios.json"
-            path.write_text(json.dumps(translated), encoding="utf-8")
-            try:
-                command = [shutil.which("node") or "node", str(DRIVER), str(peer), str(path)]
-                done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-                outcome = json.loads(done.stdout) if done.returncode == 0 else None
-                if outcome is None:
-                    print(f"peer: skipped: the driver failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
-            except (OSError, subprocess.TimeoutExpired, ValueError) as error:
-                print(f"peer: skipped: the driver failed ({error})")
+    folder = tempfile.TemporaryDirectory()
+    path = Path(folder.name) / "scenarios.json"
+    path.write_text(json.dumps(translated), encoding="utf-8")
+    outcome = run_driver(peer, path, 1) if peer is not None else None
 
     if outcome is not None:
         print(f"peer: {PEER_PACKAGE}@{outcome['version']} on Node {outcome['node']}; "
@@ -202,30 +194,61 @@ def main() -> None:
 
     requests = [request_of(s) for s in chosen]
     texts = [policy_texts(s) for s in chosen]
-    timings = kmstui_timings(requests, texts)
-    n = timings["count"][0]
-    explaining, fast = timings["explaining"], timings["fast"]
-    parse_explain, parse_fast = timings["parse_explain"], timings["parse_fast"]
+    # Rounds: the peer, then kmstui, three times over, so that both engines of a round meet the same
+    # moment of a shared machine whose speed drifts; each ratio compares the figures of one round.
+    rounds: list[dict[str, float]] = []
+    for number in range(ROUNDS):
+        timings = kmstui_timings(requests, texts, count=1)
+        n = timings["count"][0]
+        figures = {name: timings[name][0] for name in ("fast", "explaining", "parse_fast", "parse_explain")}
+        if outcome is not None and outcome["core"]:
+            peer_round = outcome if number == 0 else run_driver(peer, path, 1)
+            if peer_round is not None and peer_round["core"]:
+                figures["core"], figures["simulate"] = peer_round["core"][0] / n, peer_round["simulate"][0] / n
+        rounds.append(figures)
+    folder.cleanup()
 
     which = "the translated ones iam-simulate accepted" if outcome is not None else "the translated ones"
-    print(f"timed on {n} scenarios ({which}), min and median of 3 runs, each the best of 5 sweeps")
-    print(f"per decision, pre-parsed, kmstui fast path (decide):         {us(fast)}")
-    print(f"per decision, pre-parsed, kmstui explaining path (evaluate): {us(explaining)}")
-    if outcome is not None and outcome["core"]:
-        core = [min(outcome["core"]) / n, statistics.median(outcome["core"]) / n]
-        simulate = [min(outcome["simulate"]) / n, statistics.median(outcome["simulate"]) / n]
-        print(f"per decision, pre-parsed, iam-simulate core engine:         {us(core)}")
-        print(f"  ratio iam-simulate core / kmstui decide:   {ratio(core, fast)}  (goal ≥ 3×)")
-        print(f"  ratio iam-simulate core / kmstui evaluate: {ratio(core, explaining)}")
-    print(f"parse JSON text + evaluate, kmstui:     {us(parse_explain)}")
-    print(f"parse JSON text + decide, kmstui:       {us(parse_fast)}")
-    if outcome is not None and outcome["core"]:
-        print(f"parse JSON text + runSimulation, peer:  {us(simulate)}")
-        print(f"  ratio runSimulation / kmstui parse + evaluate: {ratio(simulate, parse_explain)}  (goal ≥ 2×)")
-        print(f"  ratio runSimulation / kmstui parse + decide:   {ratio(simulate, parse_fast)}")
+    print(f"timed on {n} scenarios ({which}); {ROUNDS} rounds, each timing the peer and then kmstui, every figure "
+          "the best of 5 sweeps; min and median over the rounds, ratios within each round")
+    print(f"per decision, pre-parsed, kmstui fast path (decide):         {us(spread(rounds, 'fast'))}")
+    print(f"per decision, pre-parsed, kmstui explaining path (evaluate): {us(spread(rounds, 'explaining'))}")
+    peered = all("core" in r for r in rounds)
+    if peered:
+        print(f"per decision, pre-parsed, iam-simulate core engine:         {us(spread(rounds, 'core'))}")
+        print(f"  ratio iam-simulate core / kmstui decide:   {ratios(rounds, 'core', 'fast')}  (goal ≥ 3×)")
+        print(f"  ratio iam-simulate core / kmstui evaluate: {ratios(rounds, 'core', 'explaining')}")
+    print(f"parse JSON text + evaluate, kmstui:     {us(spread(rounds, 'parse_explain'))}")
+    print(f"parse JSON text + decide, kmstui:       {us(spread(rounds, 'parse_fast'))}")
+    if peered:
+        print(f"parse JSON text + runSimulation, peer:  {us(spread(rounds, 'simulate'))}")
+        print(f"  ratio runSimulation / kmstui parse + evaluate: {ratios(rounds, 'simulate', 'parse_explain')}  (goal ≥ 2×)")
+        print(f"  ratio runSimulation / kmstui parse + decide:   {ratios(rounds, 'simulate', 'parse_fast')}")
     else:
         print("peer figures: not measured (see the peer line above)")
 
+
+def run_driver(peer: Path, path: Path, runs: int) -> dict | None:
+    """The peer's outcome for the translated scenarios (acceptance, results, ``runs`` timings), or None."""
+    try:
+        command = [shutil.which("node") or "node", str(DRIVER), str(peer), str(path), str(runs)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if done.returncode == 0:
+            return json.loads(done.stdout)
+        print(f"peer: skipped: the driver failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
+    except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+        print(f"peer: skipped: the driver failed ({error})")
+    return None
+
+
+def spread(rounds: list[dict[str, float]], name: str) -> list[float]:
+    values = [r[name] for r in rounds]
+    return [min(values), statistics.median(values)]
+
+
+def ratios(rounds: list[dict[str, float]], slow: str, fast: str) -> str:
+    each = [r[slow] / r[fast] for r in rounds]
+    return f"{min(each):.1f}× (worst round), {statistics.median(each):.1f}× (median); rounds " + ", ".join(f"{x:.1f}×" for x in each)
 
 if __name__ == "__main__":
     main()

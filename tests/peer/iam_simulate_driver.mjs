@@ -1,12 +1,12 @@
 // Times @cloud-copilot/iam-simulate on scenarios translated by tests/bench_peer.py; prints one JSON object.
 //
-//   node tests/peer/iam_simulate_driver.mjs PEER_PREFIX SCENARIOS.json
+//   node tests/peer/iam_simulate_driver.mjs PEER_PREFIX SCENARIOS.json [RUNS]
 //
 // PEER_PREFIX is the folder given to `npm install --prefix` (the package is not part of this
 // repository: it is AGPL-3.0, installed by bench_peer.py into a cache folder). Nothing of its code
 // is copied here; this file only calls it.
 //
-// Two figures, each as seconds per sweep over every accepted scenario, best of 5 sweeps, 3 runs:
+// Two figures, each as seconds per sweep over every accepted scenario, best of 5 sweeps, RUNS runs (3):
 //   core: the core engine's authorize() on requests and policies prepared beforehand (pre-parsed);
 //   simulate: runSimulation() on a simulation whose policies are parsed from JSON text each time.
 
@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-const [prefix, scenariosFile] = process.argv.slice(2)
+const [prefix, scenariosFile, runsText] = process.argv.slice(2)
+const RUNS = Number(runsText || 3)
 const modules = join(prefix, 'node_modules', '@cloud-copilot')
 const dist = join(modules, 'iam-simulate', 'dist', 'esm')
 const load = (path) => import(pathToFileURL(path).href)
@@ -157,7 +158,7 @@ async function warm(sweep, budget) {
 
 async function runs(sweep) {
   const out = []
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < RUNS; run++) {
     let best = Infinity
     for (let i = 0; i < 5; i++) best = Math.min(best, await sweep())
     out.push(best)
