@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from kmstui import PolicySet, Request, decide, evaluate
 from kmstui.engine.context import Context, caller_values
-from kmstui.engine.matching import describe
 from kmstui.policy.document import _KEY_POLICY_REFUSED, _refused_in_text, parse_policy
 from kmstui.policy.principals import normalize_aws_principal, parse_caller
 
