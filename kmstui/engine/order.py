@@ -138,7 +138,8 @@ class _PartEvaluation:
 
     The trace is recorded only when ``explain`` is on: every step and explanation is written inside
     ``if self.explain:``, so the fast path (``decide``) builds no text, no closure and no evidence,
-    and decides with exactly the same comparisons as the explaining path.
+    and decides by the same code as the explaining path (it only stops matching a statement's
+    conditions at the first one that fails on a known value).
     """
 
     __slots__ = ("part", "caller", "policies", "explain", "memo", "plan", "context", "cross_account", "if_known",
