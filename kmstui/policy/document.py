@@ -286,7 +286,7 @@ def parse_policy(document: Any, kind: str = "identity", source: str = "policy") 
 
 
 def _load_json(text: str, source: str) -> Any:
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(), which copies the text)
         raise PolicyError(source, 1, "JSON", "the file is empty; expected a policy document")
     try:
         return load_json_text(text, object_pairs_hook=_no_duplicate_keys)
@@ -339,9 +339,9 @@ def unwrap_saved_output(data: Any, text: str | None, source: str) -> tuple[Any, 
 def _build(data: Any, kind: str, source: str, text: str | None, locations: LazyLocations) -> Policy:
     if not isinstance(data, dict):
         raise PolicyError(source, 1, "Policy", f"a policy must be a JSON object, not {_type_name(data)}")
-    for key in data:
-        if key not in _TOP:
-            raise PolicyError(source, locations.top_keys.get(key, 1), key, f"unknown top-level element {key!r}{_did_you_mean(key, _TOP)}")
+    if not _TOP.issuperset(data):
+        key = next(key for key in data if key not in _TOP)
+        raise PolicyError(source, locations.top_keys.get(key, 1), key, f"unknown top-level element {key!r}{_did_you_mean(key, _TOP)}")
     version = data.get("Version")
     if "Version" in data and version not in VERSIONS:
         raise PolicyError(source, locations.top_keys.get("Version", 1), "Version", f"must be 2012-10-17 or 2008-10-17, not {version!r}")
@@ -358,9 +358,7 @@ def _build(data: Any, kind: str, source: str, text: str | None, locations: LazyL
         raise PolicyError(source, locations.top_keys.get("Statement", 1), "Statement", f"must be an object or a list of objects, not {_type_name(raw)}")
     if not raw_statements:
         raise PolicyError(source, locations.top_keys.get("Statement", 1), "Statement", "must hold at least one statement")
-    statements = tuple(
-        _statement(item, index, kind, source, version, locations) for index, item in enumerate(raw_statements)
-    )
+    statements = tuple([_statement(item, index, kind, source, version, locations) for index, item in enumerate(raw_statements)])
     if kind in _IAM_SID_KINDS:
         seen: set[str] = set()
         for statement in statements:

@@ -296,6 +296,8 @@ class Snapshot:
     def missing_for(self, principal: Principal | None, keys: Iterable[Key]) -> list[LoadError]:
         """Load errors that concern the question: ones naming its key or principal, and account-wide
         ones (IAM or Organizations could not be read)."""
+        if not self.errors:  # (asked for every row of an access matrix)
+            return []
         names = {k.arn for k in keys} | {k.key_id for k in keys}
         if principal is not None:
             names |= {principal.arn, principal.name}
