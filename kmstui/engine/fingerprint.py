@@ -84,8 +84,7 @@ class Fingerprints:
         self._numbers: dict[tuple, int] = {}
         self._plain: dict[tuple[tuple[str, ...], Any], bool] = {}
         self._clauses: dict[tuple[int, Any], tuple] = {}  # (id of a clause kept alive by _infos, value) → outcome
-        self._policies: dict[tuple[int, str], tuple] = {}  # (id of a policy's origin, resource) → its entries
-        self._kept: list[Policy] = []
+        self._policies: dict[tuple[int, str], tuple[Policy, tuple]] = {}  # (id of an origin, resource) → (it, its entries)
 
     def of(self, request: Request, actions: Sequence[str], policies: PolicySet, now: datetime) -> Hashable | None:
         """Equal for two requests on the same key exactly when the order cannot tell them apart for any
@@ -111,12 +110,12 @@ class Fingerprints:
             if policy.kind in _NO_PRINCIPAL_KINDS and not policy.condition_keys:
                 # No Principal, condition or variable: its entries depend on the resource alone, and are the
                 # same for every name of the policy (a managed policy attached to many principals).
-                entries = self._policies.get((id(policy.origin), resource))
-                if entries is None:
-                    entries = self._entries(policy, resource, caller, context)
-                    self._policies[(id(policy.origin), resource)] = entries
-                    self._kept.append(policy.origin)  # (so that its id is not reused)
-                applied.append((label, entries))
+                known = self._policies.get((id(policy.origin), resource))
+                if known is None:  # (the origin is kept with its entries, so that its id is not reused)
+                    entries = tuple(entry for entry in (self._plain_entry(statement, resource, caller, context)
+                                                        for statement in policy.origin.statements) if entry is not None)
+                    known = self._policies[(id(policy.origin), resource)] = (policy.origin, entries)
+                applied.append((label, known[1]))
                 continue
             found = []
             learned = policy.origin.statements  # a policy under another name shares what is learned of its statements
@@ -126,11 +125,9 @@ class Fingerprints:
                 if info is None:
                     info = self._learn(known)
                 if info.plain:  # no Principal, conditions or variables: reads nothing of the caller
-                    covers = info.covers.get(resource)
-                    if covers is None:
-                        covers = info.covers[resource] = names_caller(statement, resource, caller, context) is not None
-                    if covers:
-                        found.append(info.plain_entry)
+                    entry = self._plain_entry(known, resource, caller, context)
+                    if entry is not None:
+                        found.append(entry)
                     continue
                 if not info.templates:  # names_caller reads the context only to substitute variables
                     named = names_caller(statement, resource, caller, context, has_boundary)
@@ -150,14 +147,14 @@ class Fingerprints:
         cross_account = bool(caller.account and caller.account != account)
         return (caller.kind, cross_account, tuple(applied), grants)
 
-    def _entries(self, policy: Policy, resource: str, caller: Caller, context: Context) -> tuple:
-        """The entries of a policy without Principal, conditions or variables: its statements that cover the resource."""
-        found = []
-        for statement in policy.origin.statements:
-            info = self._infos.get(id(statement)) or self._learn(statement)
-            if names_caller(statement, resource, caller, context) is not None:  # the Resource alone decides
-                found.append(info.plain_entry)
-        return tuple(found)
+    def _plain_entry(self, statement: Statement, resource: str, caller: Caller, context: Context) -> tuple | None:
+        """The entry of a statement without Principal, conditions or variables when its Resource covers
+        the resource (the same for every caller), else None."""
+        info = self._infos.get(id(statement)) or self._learn(statement)
+        covers = info.covers.get(resource)
+        if covers is None:
+            covers = info.covers[resource] = names_caller(statement, resource, caller, context) is not None
+        return info.plain_entry if covers else None
 
     def _learn(self, statement: Statement) -> _Statement:
         """What the fingerprint keeps of a statement, the first time it meets it (kept alive here, so

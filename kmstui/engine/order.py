@@ -13,7 +13,7 @@ from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
-from kmstui.engine.context import Context, carrier
+from kmstui.engine.context import build_context, carrier
 from kmstui.engine.grants import check_grants
 from kmstui.engine.kms_rules import ALIAS_OPERATIONS, alias_rejection, key_type_rejection
 from kmstui.engine.matching import NOT_PRINCIPAL, NOT_PRINCIPAL_ALLOW, evidence_of, match_core
@@ -151,11 +151,9 @@ class _PartEvaluation:
         self.part = part = plan.part
         self.caller, self.policies = caller, policies
         self.explain, self.memo = explain, memo
-        given = request.context
         # The fast path makes no context when no policy that applies reads one (and no grant is checked).
-        self.context = Context(given, (caller, plan.key_facts, now, policies.derived_by_key) if request.derive else None,
-                               plan.carries, plan.carried, getattr(given, "sources", None)) if (
-            explain or plan.reads_context) else None
+        self.context = build_context(request.context, caller, plan.key_facts, request.derive, now, policies.derived_by_key,
+                                     part.action) if explain or plan.reads_context else None
         self.cross_account = bool(caller.account and part.account and caller.account != part.account)
         self.if_known: list[str] | None = None  # "allowed if" notes, once there is one
         if explain:  # the trace: its steps, and the decision's words (see explained)
@@ -239,7 +237,7 @@ class _PartEvaluation:
             self.step("kms-rule", check, "fail", f"The policies allow it ({decision.steps[-1].explanation.rstrip('.')}), "
                       f"but KMS refuses the request whatever the policies say: {refusal}.")
             self.explained(f"Rejected by KMS: {refusal}.",
-                           suggestion="use a key of the type the operation needs" if "needs" in (refusal or "") else None)
+                           suggestion="use a key of the type the operation needs" if "needs" in refusal else None)
         refused = self.decide(REJECTED, "kms-rule")
         refused.rejected = refusal
         return refused
@@ -252,12 +250,10 @@ class _PartEvaluation:
                           f"{', '.join(entry.name for entry in ignored)} left out: KMS never sends "
                           f"{'this key' if len(ignored) == 1 else 'these keys'} with {self.part.action.name} requests (the "
                           "permissions reference lists the condition keys each action supports), so a condition on it sees no value.")
-        if self.plan.denying:
+        if self.plan.denying or self.explain:
             denied = self.explicit_deny()
             if denied is not None:
                 return denied
-        elif self.explain:
-            self.no_deny_step()
         if self.plan.guardrails or self.cross_account:
             for guardrail in (self.rcp_step, self.scp_step, self.vpce_step, self.cross_account_step):
                 blocked = guardrail()
@@ -279,19 +275,16 @@ class _PartEvaluation:
                                        f"remove {action} from {evidence.label} or narrow its conditions")
                     return self.decide(EXPLICITLY_DENIED, "explicit-deny", door=evidence, deny_source=source_kind)
         if self.explain:
-            self.no_deny_step()
+            notes = []
+            if self.policies.rcps and not self.plan.rcps_apply:
+                notes.append("RCPs do not apply to AWS managed keys" if self.plan.aws_managed else "RCPs do not control kms:RetireGrant")
+            if self.policies.grants.all():
+                notes.append("grants never deny")
+            extra = f" ({'; '.join(notes)})" if notes else ""
+            checked = len(self.plan.applicable)
+            self.step("explicit-deny", "explicit deny in any applicable policy", "pass",
+                      f"No Deny statement applies, in {checked} polic{'y' if checked == 1 else 'ies'} checked{extra}.")
         return None
-
-    def no_deny_step(self) -> None:
-        notes = []
-        if self.policies.rcps and not self.plan.rcps_apply:
-            notes.append("RCPs do not apply to AWS managed keys" if self.plan.aws_managed else "RCPs do not control kms:RetireGrant")
-        if self.policies.grants.all():
-            notes.append("grants never deny")
-        extra = f" ({'; '.join(notes)})" if notes else ""
-        checked = len(self.plan.applicable)
-        self.step("explicit-deny", "explicit deny in any applicable policy", "pass",
-                  f"No Deny statement applies, in {checked} polic{'y' if checked == 1 else 'ies'} checked{extra}.")
 
     def rcp_step(self) -> PartDecision | None:
         if not self.policies.rcps or not self.explain:
@@ -624,8 +617,7 @@ class _KeySide:
     carries, KMS's refusal. Made once per key side (PolicySet.derived_by_key, which the access
     matrix's row PolicySets share)."""
 
-    __slots__ = ("key_policy", "aws_managed", "rcps_apply", "refusal", "key_facts", "carries", "carried", "grants",
-                 "key_guardrails")
+    __slots__ = ("key_policy", "aws_managed", "rcps_apply", "refusal", "key_facts", "carried", "grants", "key_guardrails")
 
     def __init__(self, policies: PolicySet, part: Part, action_lower: str) -> None:
         key_arn = part.key_arn
@@ -635,7 +627,7 @@ class _KeySide:
         self.rcps_apply = bool(policies.rcps) and not self.aws_managed and action_lower != "kms:retiregrant"
         self.refusal = _refusal(part, action_lower, metadata)
         self.key_facts = policies.key_facts(key_arn, part.account, part.alias_name)
-        self.carries, self.carried = carrier(part.action.name)
+        self.carried = carrier(part.action.name)[1]
         self.grants = (policies.grants.get(key_arn) or ()) if key_arn else ()
         self.key_guardrails = bool(policies.rcps or policies.vpc_endpoint)
 
@@ -646,8 +638,8 @@ class _PartPlan:
     whether a decision reads the request context. Made once per PolicySet for each part and kind of
     caller, so that a decision looks these up once."""
 
-    __slots__ = ("part", "action_lower", "key_policy", "aws_managed", "rcps_apply", "refusal", "key_facts", "carries",
-                 "carried", "grants", "applicable", "denying", "guardrails", "has_boundary", "reads_context")
+    __slots__ = ("part", "action_lower", "key_policy", "aws_managed", "rcps_apply", "refusal", "key_facts", "carried",
+                 "grants", "applicable", "denying", "guardrails", "has_boundary", "reads_context")
 
     def __init__(self, policies: PolicySet, part: Part, service: bool) -> None:
         self.part = part
@@ -658,7 +650,7 @@ class _PartPlan:
             side = policies.derived_by_key[side_key] = _KeySide(policies, part, action_lower)
         self.key_policy, self.aws_managed, self.rcps_apply = side.key_policy, side.aws_managed, side.rcps_apply
         self.refusal, self.key_facts, self.grants = side.refusal, side.key_facts, side.grants
-        self.carries, self.carried = side.carries, side.carried
+        self.carried = side.carried  # the kms: keys the action carries (the matrix's memo keys)
         self.applicable = _applicable_policies(policies, self.key_policy, service, self.rcps_apply)
         self.denying = [(kind, policy) for kind, policy in self.applicable if policy.statements_for(action_lower, "Deny")]
         self.guardrails = side.key_guardrails or bool(policies.scps)

@@ -236,11 +236,7 @@ def evaluate_clause(clause: Clause, request_values: tuple[str, ...] | None, look
     # Each request value is compared positively with every policy value (plain loops: this runs for
     # every condition of every decision); the operator's negation and the set qualifier then apply.
     qualifier = clause.qualifier
-    if qualifier is None and test is _string_equals:  # the commonest condition: one look-up per request value
-        hit = request_values[0] in policy_values if len(request_values) == 1 else any(
-            value in policy_values for value in request_values)
-        matched = not hit if clause.negated else hit
-    elif qualifier is None:
+    if qualifier is None:
         hit = False
         for value in request_values:
             for policy_value in policy_values:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -97,13 +97,6 @@ class Statement:
         lines = f", lines {self.lines[0]}-{self.lines[1]}" if self.lines else ""
         return f"{self.source} {self.label}{lines}"
 
-    def renamed(self, source: str) -> Statement:
-        """The same statement under another policy name (cheaper than dataclasses.replace)."""
-        return Statement(source, self.kind, self.index, self.sid, self.effect, self.actions, self.not_action, self.resources,
-                         self.not_resource, self.principal, self.not_principal, self.conditions, self.version,
-                         self._locations, self._exact_actions, self._action_patterns, self._resource_templates,
-                         self._principal_index, self._resource_set)
-
     def action_matches(self, action_lower: str) -> bool:
         listed = action_lower in self._exact_actions or any(p.matches(action_lower) for p in self._action_patterns)
         return not listed if self.not_action else listed
@@ -134,7 +127,7 @@ class Policy:
 
     def named(self, source: str) -> Policy:
         """This policy under another name (its statements' labels say where they come from), unparsed again."""
-        statements = tuple([statement.renamed(source) for statement in self.statements])
+        statements = tuple([replace(statement, source=source) for statement in self.statements])
         return Policy(source, self.kind, self.version, statements, self.text, self.origin)
 
     def statements_for(self, action_lower: str, effect: str | None = None) -> tuple[Statement, ...]:
@@ -178,9 +171,7 @@ class Policy:
         not 20,000: its statements are indexed by the identities their Principal names. The index
         only narrows; the matcher still checks each candidate's Principal.
         """
-        statements = self._by_action.get((action_lower, effect))
-        if statements is None:
-            statements = self.statements_for(action_lower, effect)
+        statements = self.statements_for(action_lower, effect)
         if len(statements) < _INDEX_FROM:
             return statements
         index = self._by_principal.get((action_lower, effect))
@@ -439,9 +430,13 @@ def _statement(raw: Any, index: int, kind: str, source: str, version: str | None
             raise fail(element, error.problem, "Condition", *error.path) from None
     templates, resource_set = _compiled_resources(resources, allow_variables) if resources is not None else ((), None)
     return Statement(
-        source, kind, index, sid, effect, actions, action_key == "NotAction", resources, resource_key == "NotResource",
-        principal, principal_key == "NotPrincipal", conditions, version, locations, exact, patterns, templates,
-        index_principal(principal) if principal is not None and principal_key == "Principal" else None, resource_set,
+        source=source, kind=kind, index=index, sid=sid, effect=effect,
+        actions=actions, not_action=action_key == "NotAction",
+        resources=resources, not_resource=resource_key == "NotResource",
+        principal=principal, not_principal=principal_key == "NotPrincipal",
+        conditions=conditions, version=version, _locations=locations,
+        _principal_index=index_principal(principal) if principal is not None and principal_key == "Principal" else None,
+        _exact_actions=exact, _action_patterns=patterns, _resource_templates=templates, _resource_set=resource_set,
     )
 
 
