@@ -118,14 +118,14 @@ class Fingerprints:
                 applied.append((label, known[1]))
                 continue
             found = []
-            learned = policy.origin.statements  # a policy under another name shares what is learned of its statements
-            for statement in policy.for_caller(caller):
-                known = learned[statement.index]
-                info = infos.get(id(known))
+            # A policy under another name has its origin's statements (what is learned of them is shared) and
+            # applies as they do: its own copies are made only if a decision reads them (Policy.named).
+            for statement in policy.origin.for_caller(caller):
+                info = infos.get(id(statement))
                 if info is None:
-                    info = self._learn(known)
+                    info = self._learn(statement)
                 if info.plain:  # no Principal, conditions or variables: reads nothing of the caller
-                    entry = self._plain_entry(known, resource, caller, context)
+                    entry = self._plain_entry(statement, resource, caller, context)
                     if entry is not None:
                         found.append(entry)
                     continue

@@ -108,12 +108,13 @@ class Statement:
 class Policy:
     """A parsed policy: its statements in order, indexed by action on first use."""
 
-    def __init__(self, source: str, kind: str, version: str | None, statements: tuple[Statement, ...], text: str | None,
+    def __init__(self, source: str, kind: str, version: str | None, statements: tuple[Statement, ...] | None, text: str | None,
                  origin: Policy | None = None) -> None:
         self.source = source
         self.kind = kind
         self.version = version
-        self.statements = statements
+        if statements is not None:  # (None: a renamed copy, whose statements are made when first read)
+            self.statements = statements
         self.text = text
         # The policy as parsed, when this is it under another name (named): the same statements, so what
         # depends only on them (the access matrix's fingerprints) is worked out once for every name.
@@ -127,8 +128,14 @@ class Policy:
 
     def named(self, source: str) -> Policy:
         """This policy under another name (its statements' labels say where they come from), unparsed again."""
-        statements = tuple([replace(statement, source=source) for statement in self.statements])
-        return Policy(source, self.kind, self.version, statements, self.text, self.origin)
+        return Policy(source, self.kind, self.version, None, self.text, self.origin)
+
+    @cached_property
+    def statements(self) -> tuple[Statement, ...]:
+        """A renamed copy's statements, labelled with its name: made when first read, since an access
+        matrix names a managed policy once for every principal it is attached to and reads few of them
+        (its fingerprint reads the origin's). A parsed policy's statements are set in ``__init__``."""
+        return tuple([replace(statement, source=self.source) for statement in self.origin.statements])
 
     def statements_for(self, action_lower: str, effect: str | None = None) -> tuple[Statement, ...]:
         """The statements (of ``effect``, when given) whose Action/NotAction covers the action
