@@ -610,24 +610,26 @@ def _evaluate_forked(matrix: Matrix, pending: list[int], cancel: threading.Event
 def fill(matrix: Matrix, progress: Progress | None = None, cancel: threading.Event | None = None,
          workers: int = 1) -> Matrix:
     """Evaluate every row not yet done (see :func:`iter_rows`)."""
-    with _fewer_collections():
+    with _collector_paused():
         for _ in iter_rows(matrix, progress, cancel, workers):
             pass
     return matrix
 
 
 @contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect garbage less often while a matrix fills. Its rows allocate millions of small objects, most
-    short-lived; at Python's default (a young collection every 700 allocations) the full collections
-    that follow walk every policy parsed so far, again and again: a fifth of a cold 5,000-row matrix.
-    The app's fill freezes what exists instead (screens/matrix.py)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 20_000), *before[1:])
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a matrix fills. Its rows allocate millions of small objects
+    and keep many (each principal's parsed policies); every collection walks them, and finds nothing
+    to free: a fill makes no reference cycles (tests/test_shortcuts.py holds it to that). At Python's
+    default, collections took a fifth of a cold 5,000-row matrix, and at a raised threshold still a
+    twentieth. The app's fill freezes what exists instead (screens/matrix.py)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        if was_enabled:
+            gc.enable()
 
 
 def matrix_for_key(snapshot: Any, key_ref: str, actions: Iterable[str] | None = None,
