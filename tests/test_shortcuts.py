@@ -126,6 +126,7 @@ def test_a_matrix_fill_pauses_the_collector_makes_no_cycles_and_resumes_it() -> 
             assert gc.isenabled()
             assert seen and not any(seen)
             assert planned.complete
+            assert gc.get_freeze_count() == 0 and gc.get_count()[0] < 100  # what it kept went to the oldest generation
             assert gc.collect() == 0  # nothing the fill made was left for the collector
             planned.cell_decision(0, "kms:Decrypt")  # a trace, made outside a fill, is not held to it
     gc.disable()
@@ -134,3 +135,10 @@ def test_a_matrix_fill_pauses_the_collector_makes_no_cycles_and_resumes_it() -> 
         assert not gc.isenabled()  # a caller's choice is left as it was
     finally:
         gc.enable()
+    gc.freeze()  # what a caller froze (the app does) stays frozen
+    try:
+        frozen = gc.get_freeze_count()
+        matrix_module.fill(matrix_module.plan_key_matrix(snapshot, snapshot.keys[0].arn))
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

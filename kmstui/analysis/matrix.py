@@ -619,15 +619,20 @@ def fill(matrix: Matrix, progress: Progress | None = None, cancel: threading.Eve
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a matrix fills. Its rows allocate millions of small objects
-    and keep many (each principal's parsed policies); every collection walks them, and finds nothing
-    to free: a fill makes no reference cycles (tests/test_shortcuts.py holds it to that). At Python's
-    default, collections took a fifth of a cold 5,000-row matrix, and at a raised threshold still a
-    twentieth. The app's fill freezes what exists instead (screens/matrix.py)."""
+    and keep many (each principal's parsed policies); every collection walks them and finds nothing to
+    free: a fill makes no reference cycles (tests/test_shortcuts.py holds it to that). At Python's
+    default, collections took a fifth of a cold 5,000-row matrix. What the fill kept then goes to the
+    oldest generation unscanned (freeze, then unfreeze: ``gc``'s own way to move objects there), as two
+    collections would have moved it; re-enabled, the collector would otherwise walk all of it at once
+    (50-110 ms). The app's fill freezes what exists instead (screens/matrix.py)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:  # nothing frozen by the caller, so unfreeze returns only these
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
