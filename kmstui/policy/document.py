@@ -116,15 +116,19 @@ class Policy:
         if statements is not None:  # (None: a renamed copy, whose statements are made when first read)
             self.statements = statements
         self.text = text
-        # The policy as parsed, when this is it under another name (named): the same statements, so what
-        # depends only on them (the access matrix's fingerprints) is worked out once for every name.
-        self.origin: Policy = origin if origin is not None else self
+        self._origin = origin  # None: this is the policy as parsed (not kept as self: a cycle only gc frees)
         self._by_action: dict[tuple[str, str | None], tuple[Statement, ...]] = {}
         self._by_principal: dict[tuple[str, str | None], _PrincipalStatements] = {}
         self._classes: dict[tuple[str, ...], tuple[int, ...]] = {}
 
     def __repr__(self) -> str:
         return f"Policy({self.source!r}, {self.kind}, {len(self.statements)} statements)"
+
+    @property
+    def origin(self) -> Policy:
+        """The policy as parsed, when this is it under another name (named): the same statements, so what
+        depends only on them (the access matrix's fingerprints) is worked out once for every name."""
+        return self._origin if self._origin is not None else self
 
     def named(self, source: str) -> Policy:
         """This policy under another name (its statements' labels say where they come from), unparsed again."""
