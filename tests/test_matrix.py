@@ -362,6 +362,26 @@ def test_cli_json_is_the_matrix_a_row_a_line(snapshot_file: str, argv: list[str]
     assert [json.loads(line) for line in lines if line.startswith('{"')] == rows  # each row whole on its line
 
 
+def test_json_rows_share_the_text_of_shared_cells_and_keep_what_rows_say(snapshot: Snapshot) -> None:
+    """write_json writes a shared "cells" dict's JSON once and splices it into each row's line: rows
+    with errors, and labels that spell the splice point, still read back as Matrix.to_dict."""
+    from kmstui.cli.matrix import write_json
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_matrix import generate_snapshot
+
+    generated = generate_snapshot(200, 20)
+    shared = matrix_for_key(generated, generated.keys[1].arn)
+    cells = [row["cells"] for row in shared.to_dict()["rows"]]
+    assert len({id(c) for c in cells}) < len(cells) / 4  # rows the order cannot tell apart share one dict
+    for matrix in (shared, matrix_for_key(snapshot, "alias/with-iam"), matrix_for_principal(snapshot, "carol")):
+        matrix.rows[0].cells, matrix.rows[0].error = {}, 'bad, "cells": null, "x": 1'
+        matrix.rows[1].label = matrix.rows[1].principal = '", "cells": null, "error": "'
+        out = io.StringIO()
+        write_json(matrix, out)
+        assert json.loads(out.getvalue()) == matrix.to_dict()
+
+
 def test_cli_text_table(snapshot_file: str) -> None:
     code, out, err = run(["--key", "alias/with-iam", "--snapshot", snapshot_file, "--actions", "Decrypt,Encrypt,ScheduleKeyDeletion"])
     assert code == 0, err

@@ -243,14 +243,21 @@ class Matrix:
         return evaluate(Request(row.principal, _action_name(action), key.arn, key.account), policies)
 
     def to_dict(self, allowed_only: bool = False) -> dict[str, Any]:
-        """The JSON shape: {"key"|"principal": ARN, "actions": […], "rows": [{…, "cells": {action: …}}]}."""
+        """The JSON shape: {"key"|"principal": ARN, "actions": […], "rows": [{…, "cells": {action: …}}]}.
+        Rows whose cells are the same objects (rows the order cannot tell apart) share one "cells" dict:
+        read it, do not change it. The CLI writes a shared one's JSON once."""
         rows = []
+        shared: dict[tuple[int, ...], dict[str, dict[str, str]]] = {}
         for row in self.rows:
             if allowed_only and not row.allowed:
                 continue
             entry: dict[str, Any] = ({"principal": row.principal, "kind": row.kind, "from": list(row.sources)}
                                      if self.kind == "key" else {"key": row.key, "label": row.label})
-            entry["cells"] = {a: row.cells[a].to_dict() for a in self.actions if a in row.cells}
+            same = tuple(map(id, row.cells.values()))  # (the cells are alive while this runs: ids are theirs)
+            cells = shared.get(same)
+            if cells is None:
+                cells = shared[same] = {a: row.cells[a].to_dict() for a in self.actions if a in row.cells}
+            entry["cells"] = cells
             if row.error:
                 entry["error"] = row.error
             rows.append(entry)

@@ -121,8 +121,15 @@ def write_json(matrix: Any, out: TextIO, allowed_only: bool = False) -> None:
     rows = data.pop("rows")
     head = json_text(data)  # "{\n  …\n}": the small fields, indented
     out.write(head[:-2] + ',\n  "rows": [' + ("\n" if rows else ""))
+    cells_text: dict[int, str] = {}  # rows that share a "cells" dict (Matrix.to_dict) share its JSON
     for index, row in enumerate(rows):
-        out.write("    " + json_line(row) + ("," if index < len(rows) - 1 else "") + "\n")
+        cells = row["cells"]
+        text = cells_text.get(id(cells))
+        if text is None:
+            text = cells_text[id(cells)] = json_line(cells)
+        # (a quote inside a JSON string is escaped: only the key itself reads `, "cells": null`)
+        before, after = json_line({**row, "cells": None}).split(', "cells": null', 1)
+        out.write("    " + before + ', "cells": ' + text + after + ("," if index < len(rows) - 1 else "") + "\n")
     out.write(("  ]" if rows else "]") + "\n}\n")
 
 
