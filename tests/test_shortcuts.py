@@ -83,6 +83,12 @@ def test_a_policy_under_another_name_decides_as_the_policy_parsed_again() -> Non
     assert named.origin is origin and again.origin is again
     assert named.condition_keys == again.condition_keys == origin.condition_keys
     assert [s.source for s in named.statements] == [s.source for s in again.statements]
+    actions = ("kms:decrypt", "kms:encrypt", "kms:disablekey", "kms:createalias", "kms:describekey")
+    assert named.action_classes(actions) == again.action_classes(actions)
+    for action in actions:  # asked of the origin, answered in the copy's own statements
+        for effect in (None, "Allow", "Deny"):
+            assert [(s.source, s.index) for s in named.statements_for(action, effect)] == \
+                [(s.source, s.index) for s in again.statements_for(action, effect)]
     for principal in ("arn:aws:iam::111122223333:user/blocked-1", "arn:aws:iam::111122223333:user/open-1"):
         for action in ("kms:Decrypt", "kms:Encrypt"):
             for context in ({}, {"kms:ViaService": "s3.us-west-2.amazonaws.com"}):

@@ -145,6 +145,10 @@ class Policy:
         """The statements (of ``effect``, when given) whose Action/NotAction covers the action
         (lower-case), cached: evaluation asks the same question of a policy again and again."""
         found = self._by_action.get((action_lower, effect))
+        if found is None and self._origin is not None:  # a renamed copy: the origin's answer, in its own statements
+            statements = self.statements
+            found = self._by_action[(action_lower, effect)] = tuple(
+                [statements[s.index] for s in self._origin.statements_for(action_lower, effect)])
         if found is None:
             covers: dict[tuple[bool, tuple[str, ...]], bool] = {}  # statements often repeat one Action list
             picked = []
@@ -161,7 +165,10 @@ class Policy:
 
     def action_classes(self, actions_lower: tuple[str, ...]) -> tuple[int, ...]:
         """For each action, a number that is equal for two actions exactly when the same statements
-        cover both (for Allow and for Deny): nothing in this policy can tell them apart. Cached."""
+        cover both (for Allow and for Deny): nothing in this policy can tell them apart. Cached (for a
+        renamed copy, by its origin: the same statements)."""
+        if self._origin is not None:
+            return self._origin.action_classes(actions_lower)
         found = self._classes.get(actions_lower)
         if found is None:
             allow, deny = [0] * len(actions_lower), [0] * len(actions_lower)
