@@ -112,8 +112,7 @@ class PolicySet:
 
     def _set_principal_side(self, identity: Iterable[Any], boundary: Any, session: Any, scps: Sequence[Sequence[Any]]) -> None:
         self.identity: tuple[Policy, ...] = tuple(
-            parse_policy(p, "identity", f"identity policy {i + 1}") for i, p in enumerate(identity or ())
-        )
+            _parsed(p, "identity", "identity policy", i) for i, p in enumerate(identity or ()))
         self.boundary = parse_policy(boundary, "boundary", "permissions boundary") if boundary is not None else None
         self.session = parse_policy(session, "session", "session policy") if session is not None else None
         self.scps = _levels(scps, "scp", "SCP")
@@ -150,5 +149,11 @@ def _levels(levels: Sequence[Sequence[Any]], kind: str, label: str) -> tuple[tup
     parsed = []
     for depth, level in enumerate(levels or ()):
         items = level if isinstance(level, (list, tuple)) else [level]
-        parsed.append(tuple(parse_policy(p, kind, f"{label} level {depth + 1} policy {i + 1}") for i, p in enumerate(items)))
+        parsed.append(tuple(_parsed(p, kind, f"{label} level {depth + 1} policy", i) for i, p in enumerate(items)))
     return tuple(parsed)
+
+
+def _parsed(policy: Any, kind: str, label: str, index: int) -> Policy:
+    """A policy given parsed as it is; otherwise parsed and named ``label`` and its number. (The access
+    matrix gives every row's policies parsed: no name is made for them.)"""
+    return policy if policy.__class__ is Policy else parse_policy(policy, kind, f"{label} {index + 1}")
