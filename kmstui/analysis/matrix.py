@@ -648,14 +648,16 @@ def matrix_for_key(snapshot: Any, key_ref: str, actions: Iterable[str] | None = 
                    principals: Iterable[str] | None = None, progress: Progress | None = None,
                    cancel: threading.Event | None = None, workers: int = 1) -> Matrix:
     """Every principal × every key action for one key (``actions``/``principals`` narrow it)."""
-    return fill(plan_key_matrix(snapshot, key_ref, actions, principals), progress, cancel, workers)
+    with _collector_paused():  # planning too: its allocations set off the full collection a new snapshot has made due
+        return fill(plan_key_matrix(snapshot, key_ref, actions, principals), progress, cancel, workers)
 
 
 def matrix_for_principal(snapshot: Any, principal_ref: str, actions: Iterable[str] | None = None,
                          keys: Iterable[str] | None = None, progress: Progress | None = None,
                          cancel: threading.Event | None = None, workers: int = 1) -> Matrix:
     """Every key × every key action for one principal (``actions``/``keys`` narrow it)."""
-    return fill(plan_principal_matrix(snapshot, principal_ref, actions, keys), progress, cancel, workers)
+    with _collector_paused():  # (planning too: see matrix_for_key)
+        return fill(plan_principal_matrix(snapshot, principal_ref, actions, keys), progress, cancel, workers)
 
 
 class _PolicySets:
