@@ -114,37 +114,19 @@ def test_evidence_shows_what_describing_the_match_says() -> None:
     assert identity.conditions[0].key == "kms:ViaService" and identity.conditions[0].result is True
 
 
-def test_a_matrix_fill_pauses_the_collector_makes_no_cycles_and_resumes_it() -> None:
-    """fill() turns cyclic garbage collection off while it runs, on the ground that a fill makes no
-    reference cycles: if one did, a large matrix would keep them until the end."""
+def test_a_matrix_fill_pauses_the_collector_and_resumes_it() -> None:
+    """fill() turns cyclic garbage collection off while it runs (on the ground, checked below, that a
+    fill makes no reference cycles) and leaves the collector, and what a caller froze, as they were."""
     from kmstui.analysis import matrix as matrix_module
     from kmstui.sources.demo import load_demo
 
-    from bench_matrix import generate_snapshot
-
-    frozen_by_others = gc.get_freeze_count()
-    gc.unfreeze()  # (the app's tests may have frozen objects; this test needs none frozen)
-    try:
-        _fill_pauses_the_collector(matrix_module, load_demo, generate_snapshot)
-    finally:
-        if frozen_by_others:
-            gc.freeze()
-
-
-def _fill_pauses_the_collector(matrix_module, load_demo, generate_snapshot) -> None:
-    for snapshot in (load_demo(), generate_snapshot(300, 20)):
-        for planned in (matrix_module.plan_key_matrix(snapshot, snapshot.keys[1].arn),
-                        matrix_module.plan_principal_matrix(snapshot, snapshot.principals[1].arn)):
-            seen = []
-            gc.collect()
-            assert gc.isenabled()
-            matrix_module.fill(planned, progress=lambda done, total: seen.append(gc.isenabled()))
-            assert gc.isenabled()
-            assert seen and not any(seen)
-            assert planned.complete
-            assert gc.get_freeze_count() == 0 and gc.get_count()[0] < 100  # what it kept went to the oldest generation
-            assert gc.collect() == 0  # nothing the fill made was left for the collector
-            planned.cell_decision(0, "kms:Decrypt")  # a trace, made outside a fill, is not held to it
+    snapshot = load_demo()
+    for planned in (matrix_module.plan_key_matrix(snapshot, snapshot.keys[1].arn),
+                    matrix_module.plan_principal_matrix(snapshot, snapshot.principals[1].arn)):
+        seen = []
+        assert gc.isenabled()
+        matrix_module.fill(planned, progress=lambda done, total: seen.append(gc.isenabled()))
+        assert gc.isenabled() and seen and not any(seen) and planned.complete
     gc.disable()
     try:
         matrix_module.fill(matrix_module.plan_key_matrix(snapshot, snapshot.keys[0].arn))
@@ -160,20 +142,48 @@ def _fill_pauses_the_collector(matrix_module, load_demo, generate_snapshot) -> N
         gc.unfreeze()
 
 
-def test_a_dropped_snapshot_and_its_matrix_are_freed_without_the_collector() -> None:
-    """The app freezes what exists while a matrix fills, so a reference cycle in a snapshot's parsed
-    policies would keep a dropped snapshot for good. A parsed policy once named itself as its origin."""
-    from kmstui.analysis.matrix import matrix_for_key
+# Run in a new interpreter: in the test process, threads that earlier app tests left winding down make
+# garbage of their own while a fill runs.
+_GARBAGE = """
+import gc, json, sys
+sys.path.insert(0, {tests!r})
+from bench_matrix import generate_snapshot
+from kmstui.analysis import matrix as m
+from kmstui.sources.demo import load_demo
 
-    from bench_matrix import generate_snapshot
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+after_fill = []
+for snapshot in (load_demo(), generate_snapshot(300, 20)):
+    for planned in (m.plan_key_matrix(snapshot, snapshot.keys[1].arn),
+                    m.plan_principal_matrix(snapshot, snapshot.principals[1].arn)):
+        gc.collect()
+        collections.clear()
+        m.fill(planned)
+        made_after = [[] for _ in range(100)]  # would set off a collection of all the fill kept, were it young
+        after_fill.append((len(collections), gc.get_freeze_count(), gc.collect()))
+        planned.cell_decision(0, "kms:Decrypt")
+matrix = m.matrix_for_key(snapshot, snapshot.keys[1].arn)
+matrix.cell_decision(0, "kms:Decrypt")
+del snapshot, planned
+gc.collect()
+gc.disable()
+del matrix
+print(json.dumps({{"after_fill": after_fill, "dropped": gc.collect()}}))
+"""
 
-    snapshot = generate_snapshot(200, 20)
-    matrix = matrix_for_key(snapshot, snapshot.keys[1].arn)
-    matrix.cell_decision(0, "kms:Decrypt")
-    gc.collect()
-    gc.disable()
-    try:
-        del snapshot, matrix
-        assert gc.collect() == 0
-    finally:
-        gc.enable()
+
+def test_a_fill_makes_no_cycles_and_a_dropped_snapshot_is_freed_without_the_collector() -> None:
+    """What a fill keeps goes to the oldest generation, and nothing it made is left for the collector.
+    A dropped snapshot and its matrix are freed by reference counts: the app freezes what exists while a
+    matrix fills, so a cycle would keep them for good (a parsed policy once named itself as its origin)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = _GARBAGE.format(tests=str(Path(__file__).resolve().parent))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    found = json.loads(out)
+    for collections, frozen, garbage in found["after_fill"]:
+        assert collections == 0 and frozen == 0 and garbage == 0
+    assert found["dropped"] == 0
