@@ -125,7 +125,7 @@ def test_a_matrix_fill_pauses_the_collector_and_resumes_it() -> None:
                     matrix_module.plan_principal_matrix(snapshot, snapshot.principals[1].arn)):
         seen = []
         assert gc.isenabled()
-        matrix_module.fill(planned, progress=lambda done, total: seen.append(gc.isenabled()))
+        matrix_module.fill(planned, progress=lambda done, total, seen=seen: seen.append(gc.isenabled()))
         assert gc.isenabled() and seen and not any(seen) and planned.complete
     gc.disable()
     try:
