@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -71,9 +72,10 @@ def runs(count: int, work) -> tuple[float, float]:
     return timings[0], timings[len(timings) // 2]
 
 
-def kmstui_timings(requests: list[Request], texts: list[dict], count: int = 3) -> dict[str, list[float]]:
-    """Per decision (min, median of ``count`` runs) on both paths, pre-parsed and from JSON text; questions
-    that cannot be decided are left out. bench_peer.py uses it too, beside the peer's figures."""
+def kmstui_sweeps(requests: list[Request], texts: list[dict]) -> tuple[int, dict[str, Callable[[], None]]]:
+    """(how many questions, one sweep over them for each figure): both paths pre-parsed ("fast" is
+    decide, "explaining" evaluate) and from JSON text ("parse_fast", "parse_explain"). Questions that
+    cannot be decided are left out. bench_peer.py interleaves these sweeps with the peer's."""
     pairs, kept = [], []
     for request, text in zip(requests, texts):
         policies = PolicySet(**text)
@@ -96,11 +98,15 @@ def kmstui_timings(requests: list[Request], texts: list[dict], count: int = 3) -
                 fn(request, PolicySet(**text), now=NOW)
         return work
 
-    n = len(pairs)
-    return {"count": [n], "explaining": [t / n for t in runs(count, every(evaluate))],
-            "fast": [t / n for t in runs(count, every(decide))],
-            "parse_explain": [t / n for t in runs(count, parsed(evaluate))],
-            "parse_fast": [t / n for t in runs(count, parsed(decide))]}
+    return len(pairs), {"explaining": every(evaluate), "fast": every(decide),
+                        "parse_explain": parsed(evaluate), "parse_fast": parsed(decide)}
+
+
+def kmstui_timings(requests: list[Request], texts: list[dict], count: int = 3) -> dict[str, list[float]]:
+    """Per decision (min, median of ``count`` runs, each the best of five sweeps) of each figure of
+    :func:`kmstui_sweeps`."""
+    n, sweeps = kmstui_sweeps(requests, texts)
+    return {"count": [n], **{name: [t / n for t in runs(count, work)] for name, work in sweeps.items()}}
 
 
 def main() -> None:
