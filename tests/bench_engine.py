@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -72,10 +71,9 @@ def runs(count: int, work) -> tuple[float, float]:
     return timings[0], timings[len(timings) // 2]
 
 
-def kmstui_sweeps(requests: list[Request], texts: list[dict]) -> tuple[int, dict[str, Callable[[], None]]]:
-    """(how many questions, one sweep over them for each figure): both paths pre-parsed ("fast" is
-    decide, "explaining" evaluate) and from JSON text ("parse_fast", "parse_explain"). Questions that
-    cannot be decided are left out. bench_peer.py interleaves these sweeps with the peer's."""
+def kmstui_timings(requests: list[Request], texts: list[dict], count: int = 3) -> dict[str, list[float]]:
+    """Per decision (min, median of ``count`` runs) on both paths, pre-parsed and from JSON text; questions
+    that cannot be decided are left out. bench_peer.py uses it too, beside the peer's figures."""
     pairs, kept = [], []
     for request, text in zip(requests, texts):
         policies = PolicySet(**text)
@@ -98,15 +96,11 @@ def kmstui_sweeps(requests: list[Request], texts: list[dict]) -> tuple[int, dict
                 fn(request, PolicySet(**text), now=NOW)
         return work
 
-    return len(pairs), {"explaining": every(evaluate), "fast": every(decide),
-                        "parse_explain": parsed(evaluate), "parse_fast": parsed(decide)}
-
-
-def kmstui_timings(requests: list[Request], texts: list[dict], count: int = 3) -> dict[str, list[float]]:
-    """Per decision (min, median of ``count`` runs, each the best of five sweeps) of each figure of
-    :func:`kmstui_sweeps`."""
-    n, sweeps = kmstui_sweeps(requests, texts)
-    return {"count": [n], **{name: [t / n for t in runs(count, work)] for name, work in sweeps.items()}}
+    n = len(pairs)
+    return {"count": [n], "explaining": [t / n for t in runs(count, every(evaluate))],
+            "fast": [t / n for t in runs(count, every(decide))],
+            "parse_explain": [t / n for t in runs(count, parsed(evaluate))],
+            "parse_fast": [t / n for t in runs(count, parsed(decide))]}
 
 
 def main() -> None:

@@ -5,12 +5,10 @@
 In one run, on the golden scenarios iam-simulate can express, per decision: kmstui's fast path
 (decide) and explaining path (evaluate) with policies pre-parsed, against the core engine of
 `@cloud-copilot/iam-simulate` (Node) with policies loaded beforehand; and parse + evaluate from JSON
-text, against iam-simulate's `runSimulation`. Three rounds: in each, the peer (a node process kept
-running) and then kmstui are timed on the pre-parsed figures, then on parse + evaluate, every figure
-the best of 5 sweeps over the scenarios, so that both engines of a round meet nearly the same moments
-of a shared machine whose speed drifts. Each figure is the min and median over the rounds, and each
-ratio compares the two engines within a round (worst round and median). (Sweeps alternated one by one
-would not be fair: a 3 ms sweep of kmstui's after 14 ms of node's finds the caches cold.)
+text, against iam-simulate's `runSimulation`. Three rounds, each timing the peer (a new node process)
+and then kmstui, every figure the best of 5 sweeps over the scenarios: each figure is the min and
+median over the rounds, and each ratio compares the two engines within a round (worst round and
+median), so that a shared machine's drifting speed weighs on both sides of a ratio alike.
 
 The peer is installed, pinned, with `npm install --prefix` into $XDG_CACHE_HOME/kmstui-bench/peer
 (~/.cache/kmstui-bench/peer); it is not part of this repository (AGPL-3.0) and is only called by
@@ -39,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_engine import best_of, kmstui_sweeps, policy_texts, request_of  # noqa: E402
+from bench_engine import kmstui_timings, policy_texts, request_of  # noqa: E402
 from test_corpus import NOW, SCENARIOS  # noqa: E402
 
 from kmstui import PolicySet, RequestError, evaluate  # noqa: E402
@@ -165,8 +163,7 @@ def main() -> None:
     folder = tempfile.TemporaryDirectory()
     path = Path(folder.name) / "scenarios.json"
     path.write_text(json.dumps(translated), encoding="utf-8")
-    driver = PeerDriver.start(peer, path) if peer is not None else None
-    outcome = driver.outcome if driver is not None else None
+    outcome = run_driver(peer, path, 1) if peer is not None else None
 
     if outcome is not None:
         print(f"peer: {PEER_PACKAGE}@{outcome['version']} on Node {outcome['node']}; "
@@ -197,22 +194,18 @@ def main() -> None:
 
     requests = [request_of(s) for s in chosen]
     texts = [policy_texts(s) for s in chosen]
-    # Rounds: in each, five sweeps of the peer's core engine, then five of each kmstui path, then the same
-    # for parse + evaluate; a figure is the best of its five sweeps (the first warms the caches the other
-    # engine used). Both engines of a round meet nearly the same moments of a shared machine.
-    n, sweeps = kmstui_sweeps(requests, texts)
-    peered = driver is not None and outcome is not None and outcome["accepted"] > 0
+    # Rounds: the peer, then kmstui, three times over, so that both engines of a round meet the same
+    # moment of a shared machine whose speed drifts; each ratio compares the figures of one round.
     rounds: list[dict[str, float]] = []
-    for _ in range(ROUNDS):
-        figures: dict[str, float] = {}
-        for peer_figure, ours in (("core", ("fast", "explaining")), ("simulate", ("parse_fast", "parse_explain"))):
-            if peered:
-                figures[peer_figure] = min(driver.sweep(peer_figure) for _ in range(5)) / outcome["accepted"]
-            for name in ours:
-                figures[name] = best_of(5, sweeps[name]) / n
+    for number in range(ROUNDS):
+        timings = kmstui_timings(requests, texts, count=1)
+        n = timings["count"][0]
+        figures = {name: timings[name][0] for name in ("fast", "explaining", "parse_fast", "parse_explain")}
+        if outcome is not None and outcome["core"]:
+            peer_round = outcome if number == 0 else run_driver(peer, path, 1)
+            if peer_round is not None and peer_round["core"]:
+                figures["core"], figures["simulate"] = peer_round["core"][0] / n, peer_round["simulate"][0] / n
         rounds.append(figures)
-    if driver is not None:
-        driver.close()
     folder.cleanup()
 
     which = "the translated ones iam-simulate accepted" if outcome is not None else "the translated ones"
@@ -220,6 +213,7 @@ def main() -> None:
           "the best of 5 sweeps; min and median over the rounds, ratios within each round")
     print(f"per decision, pre-parsed, kmstui fast path (decide):         {us(spread(rounds, 'fast'))}")
     print(f"per decision, pre-parsed, kmstui explaining path (evaluate): {us(spread(rounds, 'explaining'))}")
+    peered = all("core" in r for r in rounds)
     if peered:
         print(f"per decision, pre-parsed, iam-simulate core engine:         {us(spread(rounds, 'core'))}")
         print(f"  ratio iam-simulate core / kmstui decide:   {ratios(rounds, 'core', 'fast')}  (goal ≥ 3×)")
@@ -234,42 +228,17 @@ def main() -> None:
         print("peer figures: not measured (see the peer line above)")
 
 
-class PeerDriver:
-    """tests/peer/iam_simulate_driver.mjs kept running: the peer's outcome on the translated scenarios
-    (acceptance, answers), then one timed sweep whenever asked."""
-
-    def __init__(self, process: subprocess.Popen, outcome: dict) -> None:
-        self.process, self.outcome = process, outcome
-
-    @classmethod
-    def start(cls, peer: Path, path: Path) -> PeerDriver | None:
-        command = [shutil.which("node") or "node", str(DRIVER), str(peer), str(path)]
-        try:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True)
-        except OSError as error:
-            print(f"peer: skipped: the driver failed ({error})")
-            return None
-        line = process.stdout.readline() if process.stdout else ""
-        try:
-            return cls(process, json.loads(line))
-        except ValueError:
-            process.kill()
-            error = process.stderr.read() if process.stderr else ""
-            print(f"peer: skipped: the driver failed (exit {process.wait()}): {error.strip()[-500:]}")
-            return None
-
-    def sweep(self, which: str) -> float:
-        """Seconds for one sweep of ``which`` ("core" or "simulate") over every accepted scenario."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(which + "\n")
-        self.process.stdin.flush()
-        return float(self.process.stdout.readline())
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        self.process.wait(timeout=60)
+def run_driver(peer: Path, path: Path, runs: int) -> dict | None:
+    """The peer's outcome for the translated scenarios (acceptance, results, ``runs`` timings), or None."""
+    try:
+        command = [shutil.which("node") or "node", str(DRIVER), str(peer), str(path), str(runs)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if done.returncode == 0:
+            return json.loads(done.stdout)
+        print(f"peer: skipped: the driver failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
+    except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+        print(f"peer: skipped: the driver failed ({error})")
+    return None
 
 
 def spread(rounds: list[dict[str, float]], name: str) -> list[float]:

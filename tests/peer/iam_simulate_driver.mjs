@@ -1,24 +1,21 @@
-// Times @cloud-copilot/iam-simulate on scenarios translated by tests/bench_peer.py.
+// Times @cloud-copilot/iam-simulate on scenarios translated by tests/bench_peer.py; prints one JSON object.
 //
-//   node tests/peer/iam_simulate_driver.mjs PEER_PREFIX SCENARIOS.json
+//   node tests/peer/iam_simulate_driver.mjs PEER_PREFIX SCENARIOS.json [RUNS]
 //
 // PEER_PREFIX is the folder given to `npm install --prefix` (the package is not part of this
 // repository: it is AGPL-3.0, installed by bench_peer.py into a cache folder). Nothing of its code
 // is copied here; this file only calls it.
 //
-// It prints one line of JSON (which scenarios the peer accepts, its answers), warms both sweeps up,
-// then runs one sweep over every accepted scenario for each line read from standard input and
-// prints the seconds it took, until standard input ends. bench_peer.py alternates these sweeps with
-// kmstui's, so that both engines meet the same moments of a shared machine. Two sweeps:
+// Two figures, each as seconds per sweep over every accepted scenario, best of 5 sweeps, RUNS runs (3):
 //   core: the core engine's authorize() on requests and policies prepared beforehand (pre-parsed);
 //   simulate: runSimulation() on a simulation whose policies are parsed from JSON text each time.
 
 import { readFileSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-const [prefix, scenariosFile] = process.argv.slice(2)
+const [prefix, scenariosFile, runsText] = process.argv.slice(2)
+const RUNS = Number(runsText || 3)
 const modules = join(prefix, 'node_modules', '@cloud-copilot')
 const dist = join(modules, 'iam-simulate', 'dist', 'esm')
 const load = (path) => import(pathToFileURL(path).href)
@@ -159,6 +156,25 @@ async function warm(sweep, budget) {
   while (seconds(start) < budget)
 }
 
+async function runs(sweep) {
+  const out = []
+  for (let run = 0; run < RUNS; run++) {
+    let best = Infinity
+    for (let i = 0; i < 5; i++) best = Math.min(best, await sweep())
+    out.push(best)
+  }
+  return out
+}
+
+let core = []
+let simulate = []
+if (accepted.length) {
+  await warm(sweepCore, 1.0)
+  core = await runs(sweepCore)
+  await warm(sweepSimulate, 1.0)
+  simulate = await runs(sweepSimulate)
+}
+
 process.stdout.write(JSON.stringify({
   version,
   node: process.version,
@@ -166,14 +182,7 @@ process.stdout.write(JSON.stringify({
   rejected,
   results,
   ignored_context_keys: ignored,
-  core_mismatch: coreMismatch
+  core_mismatch: coreMismatch,
+  core,
+  simulate
 }) + '\n')
-
-if (accepted.length) {
-  await warm(sweepCore, 1.0)
-  await warm(sweepSimulate, 1.0)
-}
-for await (const line of createInterface({ input: process.stdin })) {
-  const took = line.trim() === 'core' ? sweepCore() : await sweepSimulate()
-  process.stdout.write(`${took}\n`)
-}
