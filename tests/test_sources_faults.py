@@ -264,8 +264,17 @@ def test_ctrl_c_during_an_account_load_is_one_line_and_exit_130(moto: Moto, prox
         source.remove("--no-cache")  # explain takes the cache flags too, but keep its line short
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
     words = [] if command == "app" else [command]  # the app loads the account before it starts
-    process = subprocess.Popen([sys.executable, "-m", "kmstui", *words, *source, *extra], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A user's Ctrl-C reaches a program in the foreground. Run as a background job (`pytest … &` in a script),
+    # the tests would inherit SIGINT ignored and pass it on, and the child would rightly keep ignoring it.
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # (a caught signal is reset to the default in the child)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "kmstui", *words, *source, *extra], env=env, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         assert proxy.hung.wait(60), process.stderr.read().decode() if process.poll() is not None else "no hang"
         interrupted_at = time.monotonic()
