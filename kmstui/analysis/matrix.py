@@ -631,16 +631,17 @@ def _collector_paused() -> Iterator[None]:
     default, collections took a fifth of a cold 5,000-row matrix. What the fill kept then goes to the
     oldest generation unscanned (freeze, then unfreeze: ``gc``'s own way to move objects there), as two
     collections would have moved it; re-enabled, the collector would otherwise walk all of it at once
-    (50-110 ms). The app's fill freezes what exists instead (screens/matrix.py)."""
+    (50-110 ms). Inside another pause (matrix_for_key's around fill's), or when the caller turned the
+    collector off, this does nothing more. The app's fill freezes what exists instead (screens/matrix.py)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if gc.get_freeze_count() == 0:  # nothing frozen by the caller, so unfreeze returns only these
-            gc.freeze()
-            gc.unfreeze()
         if was_enabled:
+            if gc.get_freeze_count() == 0:  # nothing frozen by the caller, so unfreeze returns only these
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
