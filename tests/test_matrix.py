@@ -367,7 +367,6 @@ def test_json_rows_share_the_text_of_shared_cells_and_keep_what_rows_say(snapsho
     with errors, and labels that spell the splice point, still read back as Matrix.to_dict."""
     from kmstui.cli.matrix import write_json
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_matrix import generate_snapshot
 
     generated = generate_snapshot(200, 20)
